@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { TranslateError } from './errors.js';
+
+/**
+ * The one place that reads the environment. Every variable is listed in `.env.example` and the README.
+ * `loadConfig` validates and returns a frozen object; nothing else reads `process.env`.
+ */
+export interface Config {
+  dashscope: { apiKey: string | undefined; baseUrl: string; model: string };
+  discord: { token: string; apiUrl: string; guildId: string | undefined } | undefined;
+  slack: { botToken: string; signingSecret: string; appToken: string | undefined; apiUrl: string } | undefined;
+  port: number;
+  storeUrl: string;
+  logLevel: string;
+  /** Largest attachment the bot downloads, in bytes (enforced while reading). */
+  maxFileBytes: number;
+  /** ffmpeg for formats that need transcoding beyond Ogg Opus; undefined = look for the bundled one, then PATH. */
+  ffmpegPath: string | undefined;
+}
+
+export const DEFAULT_BASE_URL = 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1';
+
+const optional = z.string().trim().min(1).optional().catch(undefined);
+const Env = z.object({
+  DASHSCOPE_API_KEY: optional,
+  DASHSCOPE_BASE_URL: z.url().default(DEFAULT_BASE_URL),
+  LIVETRANSLATE_MODEL: z.string().min(1).default('qwen3-livetranslate-flash'),
+  DISCORD_TOKEN: optional,
+  DISCORD_API_URL: z.url().default('https://discord.com/api'),
+  DISCORD_GUILD_ID: optional,
+  SLACK_BOT_TOKEN: optional,
+  SLACK_SIGNING_SECRET: optional,
+  SLACK_APP_TOKEN: optional,
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  STORE_URL: z.string().regex(/^(sqlite|redis|rediss):\/\//, 'must start with sqlite:// or redis://')
+    .default('sqlite://./data/livetranslate.sqlite'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LIVETRANSLATE_MAX_FILE_MB: z.coerce.number().positive().max(1024).default(25),
+  FFMPEG_PATH: optional,
+});
+
+/** Reads `.env` (if present, without overriding variables already set) into the environment. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new TranslateError('CONFIG_MISSING', `Check the environment: ${problems}.`);
+  }
+  const e = parsed.data;
+  const slackReady = e.SLACK_BOT_TOKEN && (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN);
+  return Object.freeze({
+    dashscope: { apiKey: e.DASHSCOPE_API_KEY, baseUrl: e.DASHSCOPE_BASE_URL, model: e.LIVETRANSLATE_MODEL },
+    discord: e.DISCORD_TOKEN
+      ? { token: e.DISCORD_TOKEN, apiUrl: e.DISCORD_API_URL, guildId: e.DISCORD_GUILD_ID }
+      : undefined,
+    slack: slackReady
+      ? {
+          botToken: e.SLACK_BOT_TOKEN!,
+          signingSecret: e.SLACK_SIGNING_SECRET ?? '',
+          appToken: e.SLACK_APP_TOKEN,
+          apiUrl: e.SLACK_API_URL,
+        }
+      : undefined,
+    port: e.PORT,
+    storeUrl: e.STORE_URL,
+    logLevel: e.LOG_LEVEL,
+    maxFileBytes: Math.round(e.LIVETRANSLATE_MAX_FILE_MB * 1024 * 1024),
+    ffmpegPath: e.FFMPEG_PATH,
+  });
+}
+
+/** Throws CONFIG_MISSING naming the variable when translating is impossible without an API key. */
+export function requireApiKey(config: Config): string {
+  if (!config.dashscope.apiKey) {
+    throw new TranslateError('CONFIG_MISSING', 'Set DASHSCOPE_API_KEY (your Model Studio API key).');
+  }
+  return config.dashscope.apiKey;
+}

@@ -1,0 +1,58 @@
+/**
+ * Media intake contracts: what a user can hand the bot, and what the translator receives.
+ *
+ * Flow: `MediaSource` → read (size cap enforced while reading) → sniff the bytes → `MediaInfo` (kind, real format,
+ * duration, token estimate) → limits → transcode when the model may not accept the format → `PreparedMedia` with the
+ * one content part the request carries.
+ */
+
+/** Where the media comes from. `name`/`contentType` are hints for messages only; the bytes decide the format. */
+export type MediaSource =
+  | { kind: 'file'; path: string }
+  /** `headers` carries platform auth (Slack's bearer token); such downloads are never passed to the model by URL. */
+  | { kind: 'url'; url: string; headers?: Record<string, string> }
+  | { kind: 'bytes'; data: Buffer; name?: string; contentType?: string };
+
+/** Formats we recognise from their bytes. */
+export type MediaFormat =
+  | 'wav' | 'mp3' | 'aac' | 'amr' | '3gp' | 'm4a' | 'flac' | 'ogg-opus' | 'ogg-vorbis' | 'webm' | 'mkv'
+  | 'mp4' | 'mov' | 'avi';
+
+export interface MediaInfo {
+  kind: 'audio' | 'video';
+  format: MediaFormat;
+  mime: string;
+  bytes: number;
+  /** Seconds, when the container tells (or ffmpeg could measure it). */
+  durationSecs: number | undefined;
+  /** Frame size of the first video track, when known. */
+  video?: { width: number; height: number };
+}
+
+/** The single content part of the model request (PLATFORM-FACTS: exactly one part, audio or video). */
+export type ModelInputPart =
+  | { type: 'input_audio'; input_audio: { data: string; format: string } }
+  | { type: 'video_url'; video_url: { url: string } };
+
+export interface PreparedMedia {
+  /** What the user sent. */
+  source: MediaInfo;
+  /** What the model receives: the same format, or the one it was transcoded into. */
+  sent: { kind: 'audio' | 'video'; format: string; bytes: number; via: 'url' | 'data-uri'; transcodedBy?: 'opus-decoder' | 'ffmpeg' };
+  /** Input tokens the model will bill, estimated from duration (12.5/s of audio; frames × tiles for video). */
+  estimatedInputTokens: number | undefined;
+  /** Things the user should know (e.g. a video that went as audio only). */
+  notices: string[];
+  part: ModelInputPart;
+}
+
+export interface IntakeOptions {
+  /** Largest download/file accepted, enforced while reading. */
+  maxBytes: number;
+  /** ffmpeg binary, when one is available (see `findFfmpeg`). */
+  ffmpegPath?: string | undefined;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+  /** Pass public https URLs that need no transcoding to the model as URLs instead of inlining them (default true). */
+  passUrls?: boolean;
+}
