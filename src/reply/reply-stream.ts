@@ -1,0 +1,270 @@
+import { systemClock, type Clock } from '../clock.js';
+import { splitPoint } from './split-text.js';
+import type {
+  ReplyLogger,
+  ReplyOutcome,
+  ReplyStreamOptions,
+  ReplyStreamStats,
+  ReplySurface,
+  ReplyView,
+  WriteBudget,
+  WritePriority,
+} from './types.js';
+
+/** Tries for a final view (a message's last write) before giving up; waits 1 s, then 2 s between tries. */
+export const FINAL_WRITE_TRIES = 3;
+const RETRY_BASE_MS = 1_000;
+
+const silentLogger: ReplyLogger = { warn: () => undefined };
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  settled: boolean;
+}
+
+function deferred(): Deferred {
+  const d = { settled: false } as Deferred;
+  d.promise = new Promise<void>((resolve, reject) => {
+    d.resolve = () => {
+      d.settled = true;
+      resolve();
+    };
+    d.reject = (err) => {
+      d.settled = true;
+      reject(err);
+    };
+  });
+  d.promise.catch(() => undefined); // rejections reach whoever awaits start()/end(); never "unhandled"
+  return d;
+}
+
+/**
+ * Streams text into one reply made of one or more messages (see `ReplyView` for the contract).
+ *
+ * One write loop per stream: it waits out the per-stream interval and the shared budget, then sends the LATEST
+ * state, so text arriving during a wait or a slow write is coalesced and stale states are never queued.
+ */
+export class ReplyStream<M = unknown> {
+  private readonly surface: ReplySurface<M>;
+  private readonly budget: WriteBudget;
+  private readonly clock: Clock;
+  private readonly minIntervalMs: number;
+  private readonly logger: ReplyLogger;
+
+  private text = '';
+  /** Length of the text held by finalized earlier parts. */
+  private committed = 0;
+  private part = 0;
+  /** The current part's message, once posted. */
+  private current: { handle: M } | undefined;
+  /** What the current part last showed (or last tried to show); undefined before its first write. */
+  private shown: string | undefined;
+  private outcome: ReplyOutcome | undefined;
+  private finished = false;
+  private running = false;
+  private lastWriteAt = -Infinity;
+  private notBefore = -Infinity;
+  private unshownDeltas = 0;
+  private waiting: { controller: AbortController; priority: WritePriority } | undefined;
+  private finalFailure: { error: unknown } | undefined;
+  private readonly firstPost = deferred();
+  private readonly ended = deferred();
+  private readonly counters: ReplyStreamStats = {
+    writes: 0,
+    posts: 0,
+    edits: 0,
+    failedWrites: 0,
+    deltas: 0,
+    coalescedDeltas: 0,
+  };
+
+  constructor(options: ReplyStreamOptions<M>) {
+    if (!(options.surface.maxTextLength >= 1)) throw new RangeError('ReplySurface.maxTextLength must be at least 1');
+    this.surface = options.surface;
+    this.budget = options.budget;
+    this.clock = options.clock ?? systemClock;
+    this.minIntervalMs = options.minIntervalMs ?? 1_000;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /**
+   * Posts part 0 now (empty text unless text was already appended). Resolves when it landed; rejects with the
+   * surface's error if that post failed, in which case the next write tries to post again.
+   */
+  start(): Promise<void> {
+    this.kick();
+    return this.firstPost.promise;
+  }
+
+  /** Adds text; never blocks. Ignored once `end` was called. */
+  append(delta: string): void {
+    if (delta === '' || this.outcome) return;
+    this.text += delta;
+    this.counters.deltas++;
+    this.unshownDeltas++;
+    this.upgradeWait();
+    this.kick();
+  }
+
+  /**
+   * Writes the final view of every remaining part. Resolves when all final views landed; rejects with the first
+   * final write that failed all its tries. A second call returns the same promise and its outcome is ignored.
+   */
+  end(outcome: ReplyOutcome): Promise<void> {
+    if (!this.outcome) {
+      this.outcome = outcome;
+      this.upgradeWait();
+      this.kick();
+    }
+    return this.ended.promise;
+  }
+
+  stats(): ReplyStreamStats {
+    return { ...this.counters };
+  }
+
+  private rest(): string {
+    return this.text.slice(this.committed);
+  }
+
+  private wantsFinal(): boolean {
+    return this.outcome !== undefined || this.text.length - this.committed > this.surface.maxTextLength;
+  }
+
+  private hasWork(): boolean {
+    if (this.finished) return false;
+    return this.wantsFinal() || this.shown === undefined || this.rest() !== this.shown;
+  }
+
+  /** A normal-priority wait that now carries a final view re-queues as final. */
+  private upgradeWait(): void {
+    if (this.waiting?.priority === 'normal' && this.wantsFinal()) this.waiting.controller.abort();
+  }
+
+  private kick(): void {
+    if (this.running || !this.hasWork()) return;
+    this.running = true;
+    this.run().then(
+      () => {
+        this.running = false;
+        this.kick();
+      },
+      (err: unknown) => {
+        this.running = false;
+        this.finished = true;
+        this.logger.warn({ err }, 'reply stream stopped');
+        this.firstPost.reject(err);
+        this.ended.reject(err);
+      },
+    );
+  }
+
+  private async run(): Promise<void> {
+    while (this.hasWork()) {
+      await this.waitTurn(false);
+      await this.write(this.nextView());
+    }
+  }
+
+  private async waitTurn(final: boolean): Promise<void> {
+    for (;;) {
+      const wait = Math.max(this.lastWriteAt + this.minIntervalMs, this.notBefore) - this.clock.now();
+      if (wait > 0) await this.clock.sleep(wait);
+      const priority: WritePriority = final || this.wantsFinal() ? 'final' : 'normal';
+      const controller = new AbortController();
+      this.waiting = { controller, priority };
+      try {
+        await this.budget.acquire(priority, controller.signal);
+        return;
+      } catch (err) {
+        if (!controller.signal.aborted) throw err;
+      } finally {
+        this.waiting = undefined;
+      }
+    }
+  }
+
+  private nextView(): ReplyView {
+    const rest = this.rest();
+    const part = this.part;
+    if (rest.length > this.surface.maxTextLength) {
+      const cut = splitPoint(rest, this.surface.maxTextLength);
+      return { part, text: rest.slice(0, cut), final: true, continued: true };
+    }
+    if (this.outcome) return { part, text: rest, final: true, continued: false, outcome: this.outcome };
+    return { part, text: rest, final: false, continued: false };
+  }
+
+  /** One write, with retries if it is a final view. Never throws. */
+  private async write(view: ReplyView): Promise<void> {
+    if (this.unshownDeltas > 1) this.counters.coalescedDeltas += this.unshownDeltas - 1;
+    this.unshownDeltas = 0;
+    const tries = view.final ? FINAL_WRITE_TRIES : 1;
+    let error: unknown;
+    for (let attempt = 1; attempt <= tries; attempt++) {
+      if (attempt > 1) {
+        this.notBefore = this.clock.now() + RETRY_BASE_MS * 2 ** (attempt - 2);
+        await this.waitTurn(true);
+      }
+      this.lastWriteAt = this.clock.now();
+      try {
+        await this.send(view);
+        this.landed(view);
+        return;
+      } catch (err) {
+        error = err;
+        this.counters.failedWrites++;
+        const msg = !view.final
+          ? 'reply edit failed; skipped'
+          : attempt < tries
+            ? 'final reply write failed; retrying'
+            : 'final reply write failed; giving up';
+        this.logger.warn({ err, part: view.part, final: view.final, attempt }, msg);
+      }
+    }
+    this.gaveUp(view, error);
+  }
+
+  private async send(view: ReplyView): Promise<void> {
+    this.counters.writes++;
+    if (this.current) {
+      this.counters.edits++;
+      await this.surface.edit(this.current.handle, view);
+    } else {
+      this.counters.posts++;
+      this.current = { handle: await this.surface.post(view) };
+    }
+  }
+
+  private landed(view: ReplyView): void {
+    const now = this.clock.now();
+    this.counters.firstWriteAt ??= now;
+    if (view.text !== '') this.counters.firstTextWriteAt ??= now;
+    if (view.part === 0 && !this.firstPost.settled) this.firstPost.resolve();
+    this.settled(view);
+  }
+
+  private gaveUp(view: ReplyView, error: unknown): void {
+    if (view.part === 0 && !this.firstPost.settled) this.firstPost.reject(error);
+    if (view.final) this.finalFailure ??= { error };
+    this.settled(view);
+  }
+
+  /** Moves on after a write: a finalized part is never written again, whether its write landed or not. */
+  private settled(view: ReplyView): void {
+    if (!view.final) {
+      this.shown = view.text; // a failed non-final edit is skipped: the next change carries the latest text
+    } else if (view.continued) {
+      this.committed += view.text.length;
+      this.part++;
+      this.current = undefined;
+      this.shown = undefined;
+    } else {
+      this.finished = true;
+      if (this.finalFailure) this.ended.reject(this.finalFailure.error);
+      else this.ended.resolve();
+    }
+  }
+}
