@@ -1,0 +1,165 @@
+import OpenAI from 'openai';
+import { PcmAssembler } from '../audio/pcm-assembler.js';
+import { systemClock, type Clock } from '../clock.js';
+import { TranslateError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { mapProviderError } from './provider-errors.js';
+import type { TranslationEvent, TranslationRequest, TranslatorLike, Usage } from './types.js';
+import type { LiveTranslateChunk, LiveTranslateDelta, LiveTranslateParams, LiveTranslateUsage } from './wire.js';
+
+export interface TranslatorOptions {
+  apiKey: string;
+  baseUrl: string;
+  model: string;
+  /** Time allowed until the response starts, ms, per SDK attempt (default 2 min). */
+  timeoutMs?: number;
+  /** Longest silence allowed between two chunks of a started stream, ms (default 90 s): a stalled stream fails. */
+  idleTimeoutMs?: number;
+  /** Retries the SDK makes itself on 408/409/429/5xx and connection errors before the stream starts (default 2). */
+  maxRetries?: number;
+  /** Our own retries of a stream that broke before it yielded anything (default 1). */
+  streamRetries?: number;
+  fetch?: typeof fetch;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Errors worth trying again while nothing has been shown to the user yet. */
+const RETRY_UNSEEN = new Set(['STREAM_CUT', 'PROVIDER_UNAVAILABLE', 'PROVIDER_TIMEOUT']);
+
+export function toUsage(u: LiveTranslateUsage): Usage {
+  return {
+    inputTokens: u.prompt_tokens ?? 0,
+    outputTokens: u.completion_tokens ?? 0,
+    totalTokens: u.total_tokens ?? (u.prompt_tokens ?? 0) + (u.completion_tokens ?? 0),
+    inputAudioTokens: u.prompt_tokens_details?.audio_tokens ?? 0,
+    inputVideoTokens: u.prompt_tokens_details?.video_tokens ?? 0,
+    inputTextTokens: u.prompt_tokens_details?.text_tokens ?? 0,
+    outputAudioTokens: u.completion_tokens_details?.audio_tokens ?? 0,
+    outputTextTokens: u.completion_tokens_details?.text_tokens ?? 0,
+  };
+}
+
+/** The model client: one streaming chat completion per translation, request shaped exactly as the guide says. */
+export class Translator implements TranslatorLike {
+  private readonly client: OpenAI;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: TranslatorOptions) {
+    this.client = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseUrl,
+      maxRetries: options.maxRetries ?? 2,
+      timeout: options.timeoutMs ?? 120_000,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    this.clock = options.clock ?? systemClock;
+  }
+
+  body(request: TranslationRequest): LiveTranslateParams {
+    return {
+      model: this.options.model,
+      messages: [{ role: 'user', content: [request.part] }],
+      modalities: request.voice ? ['text', 'audio'] : ['text'],
+      ...(request.voice ? { audio: { voice: request.voice, format: 'wav' } } : {}),
+      stream: true,
+      stream_options: { include_usage: true },
+      translation_options: {
+        ...(request.source ? { source_lang: request.source } : {}),
+        target_lang: request.target,
+      },
+    };
+  }
+
+  async *translate(request: TranslationRequest, signal?: AbortSignal): AsyncGenerator<TranslationEvent> {
+    const retries = this.options.streamRetries ?? 1;
+    for (let attempt = 0; ; attempt++) {
+      const progress = { yielded: false };
+      try {
+        yield* this.attempt(request, progress, signal);
+        return;
+      } catch (err) {
+        const mapped = err instanceof TranslateError ? err : mapProviderError(err, true, signal);
+        if (progress.yielded || attempt >= retries || !RETRY_UNSEEN.has(mapped.code) || signal?.aborted) throw mapped;
+        this.options.logger?.warn({ code: mapped.code, attempt }, 'model stream failed before any output; retrying');
+        await this.clock.sleep(500 * 2 ** attempt, signal);
+      }
+    }
+  }
+
+  private async *attempt(
+    request: TranslationRequest, progress: { yielded: boolean }, signal?: AbortSignal,
+  ): AsyncGenerator<TranslationEvent> {
+    // The SDK's timeout ends when the response starts; a stream that then goes silent is ended by this watchdog.
+    const watchdog = new AbortController();
+    const onAbort = () => watchdog.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let stalled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        watchdog.abort();
+      }, this.options.idleTimeoutMs ?? 90_000);
+    };
+    try {
+      arm();
+      yield* this.stream(request, progress, watchdog.signal, arm, signal);
+    } catch (err) {
+      if (stalled) throw new TranslateError('PROVIDER_TIMEOUT', undefined, { cause: err });
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+    if (stalled) throw new TranslateError('PROVIDER_TIMEOUT');
+  }
+
+  private async *stream(
+    request: TranslationRequest, progress: { yielded: boolean }, signal: AbortSignal, onChunk: () => void,
+    userSignal?: AbortSignal,
+  ): AsyncGenerator<TranslationEvent> {
+    const stream = await this.client.chat.completions
+      .create(this.body(request) as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal })
+      .catch((err: unknown) => {
+        throw mapProviderError(err, false, userSignal);
+      });
+    const pcm = new PcmAssembler();
+    let finish: string | null = null;
+    let sawContent = false;
+    for await (const raw of stream) {
+      onChunk();
+      const chunk = raw as unknown as LiveTranslateChunk;
+      const choice = chunk.choices[0];
+      if (choice) {
+        const delta = choice.delta as LiveTranslateDelta;
+        // Some SDK samples read `audio.transcript`; use it only if the model sends no `content` at all.
+        const text = delta.content || (!sawContent ? delta.audio?.transcript : undefined);
+        if (delta.content) sawContent = true;
+        if (text) {
+          progress.yielded = true;
+          yield { type: 'text', delta: text };
+        }
+        if (delta.audio?.data) {
+          const samples = pcm.push(delta.audio.data);
+          if (samples.length > 0) {
+            progress.yielded = true;
+            yield { type: 'audio', pcm: samples };
+          }
+        }
+        if (choice.finish_reason) finish = choice.finish_reason;
+      }
+      if (chunk.usage) yield { type: 'usage', usage: toUsage(chunk.usage) };
+    }
+    // The SDK ends iteration quietly when the signal aborts it: cancelled by the user, or by the stall watchdog.
+    if (userSignal?.aborted) throw new TranslateError('CANCELLED');
+    if (signal.aborted) return;
+    const rest = pcm.flush();
+    if (rest.length > 0) yield { type: 'audio', pcm: rest };
+    if (finish !== 'stop' && finish !== 'length') {
+      throw new TranslateError('STREAM_CUT', finish ? `(it stopped with "${finish}")` : undefined);
+    }
+    yield { type: 'end', finishReason: finish, truncated: finish === 'length' };
+  }
+}
