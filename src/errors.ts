@@ -73,7 +73,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   PROVIDER_TIMEOUT: 'The translation service did not answer in time.',
   STREAM_CUT: 'The connection to the translation service broke off before the translation finished.',
   CANCELLED: 'The translation was cancelled.',
-  CONFIG_MISSING: 'The bot is not configured for this.',
+  CONFIG_MISSING: 'The bot is not fully configured.',
   INTERNAL: 'Something went wrong inside the bot.',
 };
 

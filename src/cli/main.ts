@@ -1,0 +1,49 @@
+import { asTranslateError, TranslateError, userMessage } from '../errors.js';
+import { startCommand } from './start-command.js';
+import { translateCommand } from './translate-command.js';
+
+const USAGE = `Usage:
+  livetranslate translate <file-or-url> --to <lang> [--from <lang>] [--voice <name>] [--text-only] [--out <file.ogg>] [--json]
+  livetranslate start              run the bot with the platforms configured in the environment
+  livetranslate languages          list the languages and voices
+
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 translation cut short by the model's output limit, 130 interrupted.`;
+
+/** Exit status for each failure: usage mistakes are 2, cancellations 130, everything else 1. */
+function exitCode(err: TranslateError): number {
+  if (err.code === 'BAD_USAGE') return 2;
+  if (err.code === 'CANCELLED') return 130;
+  return 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'translate':
+      return translateCommand(rest);
+    case 'start':
+      return startCommand();
+    case 'languages': {
+      const { languagesText } = await import('./languages-command.js');
+      process.stdout.write(languagesText());
+      return 0;
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new TranslateError('BAD_USAGE', `Unknown command "${command}".\n${USAGE}`);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  const error = asTranslateError(err);
+  process.stderr.write(`livetranslate: ${userMessage(error)}\n`);
+  if (error.code === 'INTERNAL' && process.env.LOG_LEVEL === 'debug') process.stderr.write(`${String(error.cause)}\n`);
+  process.exitCode = exitCode(error);
+}

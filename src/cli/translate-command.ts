@@ -1,0 +1,111 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { loadConfig, loadDotEnv, requireApiKey } from '../config.js';
+import { TranslateError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { findFfmpeg } from '../media/ffmpeg.js';
+import { prepareMedia } from '../media/intake.js';
+import type { MediaSource } from '../media/types.js';
+import { runTranslation } from '../pipeline.js';
+import { planTranslation } from '../plan.js';
+import { Translator } from '../translator/translator.js';
+import type { TranslationEvent } from '../translator/types.js';
+
+interface Args {
+  input: string;
+  to: string;
+  from: string | undefined;
+  voice: string | undefined;
+  textOnly: boolean;
+  out: string | undefined;
+  json: boolean;
+}
+
+function parse(argv: string[]): Args {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        to: { type: 'string' }, from: { type: 'string' }, voice: { type: 'string' },
+        'text-only': { type: 'boolean', default: false }, out: { type: 'string' }, json: { type: 'boolean', default: false },
+      },
+    });
+  } catch (cause) {
+    throw new TranslateError('BAD_USAGE', `(${(cause as Error).message})`, { cause });
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new TranslateError('BAD_USAGE', '(give exactly one file or URL to translate)');
+  if (!values.to) throw new TranslateError('BAD_USAGE', '(--to <language> is required)');
+  if (values['text-only'] && values.out) throw new TranslateError('BAD_USAGE', '(--out writes speech; drop --text-only)');
+  if (values.out !== undefined && !values.out.trim()) throw new TranslateError('BAD_USAGE', '(--out needs a file name)');
+  return {
+    input: positionals[0]!, to: values.to, from: values.from, voice: values.voice,
+    textOnly: values['text-only'], out: values.out, json: values.json,
+  };
+}
+
+const toSource = (input: string): MediaSource =>
+  /^https?:\/\//i.test(input) ? { kind: 'url', url: input } : { kind: 'file', path: input };
+
+function jsonLine(event: TranslationEvent): string {
+  return JSON.stringify(event.type === 'audio' ? { type: 'audio', samples: event.pcm.length } : event);
+}
+
+/**
+ * `livetranslate translate`: the whole core on one file. Text streams to stdout as it arrives; notices, usage and
+ * errors go to stderr (one line each), so stdout stays the translation. Speech is asked for only with `--out`.
+ */
+export async function translateCommand(argv: string[]): Promise<number> {
+  const args = parse(argv);
+  loadDotEnv();
+  const config = loadConfig();
+  // Everything that can be refused locally is refused before the API key is even needed.
+  const plan = planTranslation(
+    { to: args.to, from: args.from, voice: args.voice, textOnly: args.out ? false : true },
+    { strict: true },
+  );
+  const apiKey = requireApiKey(config);
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new TranslateError('CANCELLED'));
+  process.once('SIGINT', onSigint);
+  const out = (line: string) => process.stdout.write(line);
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+  try {
+    const media = await prepareMedia(toSource(args.input), {
+      maxBytes: config.maxFileBytes,
+      ffmpegPath: findFfmpeg(config.ffmpegPath),
+      signal: controller.signal,
+    });
+    for (const notice of [...plan.notices, ...media.notices]) err(`note: ${notice}`);
+    const translator = new Translator({
+      apiKey, baseUrl: config.dashscope.baseUrl, model: config.dashscope.model,
+      logger: createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn'),
+    });
+    const result = await runTranslation(translator, media, plan, {
+      onText: args.json ? undefined : (delta) => out(delta),
+      onEvent: args.json ? (event) => out(`${jsonLine(event)}\n`) : undefined,
+    }, controller.signal);
+    if (!args.json) out('\n');
+    if (args.out) {
+      if (!result.voiceNote) throw new TranslateError('STREAM_CUT', '(the model sent no speech)');
+      await writeFile(`${args.out}.partial`, result.voiceNote.ogg);
+      await rename(`${args.out}.partial`, args.out);
+      const note = { type: 'voice', path: args.out, durationSecs: result.voiceNote.durationSecs, bytes: result.voiceNote.ogg.length };
+      if (args.json) out(`${JSON.stringify(note)}\n`);
+      else err(`voice note: ${args.out} (${note.durationSecs.toFixed(2)} s, ${note.bytes} bytes)`);
+    }
+    const u = result.usage;
+    const seconds = media.source.durationSecs?.toFixed(1) ?? '?';
+    err(u ? `usage: ${u.inputTokens} tokens in, ${u.outputTokens} out (${u.totalTokens} total) for ${seconds} s of ${media.source.kind}`
+      : `usage: not reported by the service (${seconds} s of ${media.source.kind})`);
+    if (result.truncated) {
+      err("warning: the translation was cut short by the model's 4,096-token output limit; translate a shorter piece for the rest.");
+      return 3;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

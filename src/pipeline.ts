@@ -1,0 +1,75 @@
+import { VoiceEncoder, type VoiceNote } from './audio/voice-encoder.js';
+import type { PreparedMedia } from './media/types.js';
+import type { TranslationPlan } from './plan.js';
+import { AUDIO_SAMPLE_RATE, type TranslationEvent, type TranslatorLike, type Usage } from './translator/types.js';
+
+/** What one finished translation produced. */
+export interface TranslationResult {
+  text: string;
+  /** The translated speech as an Ogg Opus voice note; undefined for text-only translations. */
+  voiceNote: VoiceNote | undefined;
+  usage: Usage | undefined;
+  /** The model's output cap cut the translation short; always shown to the user. */
+  truncated: boolean;
+  /** ms from the request to the model's first text and to its last chunk. */
+  timings: { firstTextMs: number | undefined; modelDoneMs: number; voiceReadyMs: number | undefined };
+}
+
+export interface PipelineHooks {
+  /** Each text delta as it arrives (a chat reply appends it; the CLI prints it). */
+  onText?(delta: string): void;
+  /** Every translator event, for logs, `--json` output and metrics. */
+  onEvent?(event: TranslationEvent): void;
+}
+
+/**
+ * Runs one translation: streams the model's text to `onText` as it comes and encodes its speech into a voice note
+ * WHILE it streams, so the note is ready moments after the model's last chunk. Throws the translator's
+ * TranslateError (text already delivered through `onText` stays delivered: callers keep it on screen).
+ */
+export async function runTranslation(
+  translator: TranslatorLike,
+  media: PreparedMedia,
+  plan: TranslationPlan,
+  hooks: PipelineHooks = {},
+  signal?: AbortSignal,
+): Promise<TranslationResult> {
+  const started = performance.now();
+  const encoder = plan.voice ? new VoiceEncoder({ sampleRate: AUDIO_SAMPLE_RATE }) : undefined;
+  let text = '';
+  let usage: Usage | undefined;
+  let truncated = false;
+  let firstTextMs: number | undefined;
+  let samples = 0;
+  const request = { part: media.part, target: plan.target.code, source: plan.source?.code, voice: plan.voice?.name };
+  try {
+    for await (const event of translator.translate(request, signal)) {
+      hooks.onEvent?.(event);
+      if (event.type === 'text') {
+        firstTextMs ??= performance.now() - started;
+        text += event.delta;
+        hooks.onText?.(event.delta);
+      } else if (event.type === 'audio') {
+        samples += event.pcm.length;
+        encoder?.write(event.pcm);
+      } else if (event.type === 'usage') {
+        usage = event.usage;
+      } else {
+        truncated = event.truncated;
+      }
+    }
+  } catch (err) {
+    encoder?.abort();
+    throw err;
+  }
+  const modelDoneMs = performance.now() - started;
+  if (encoder && samples === 0) encoder.abort();
+  const voiceNote = encoder && samples > 0 ? await encoder.finish() : undefined;
+  return {
+    text,
+    voiceNote,
+    usage,
+    truncated,
+    timings: { firstTextMs, modelDoneMs, voiceReadyMs: voiceNote ? performance.now() - started : undefined },
+  };
+}
