@@ -1,0 +1,52 @@
+/**
+ * `npm run bench`: the audio pipeline as built (reassemble + encode while the model streams) against the model
+ * guide's approach (concatenate all base64, decode after the stream ends, then encode), on the same emulated 60 s
+ * and 5 min outputs, in one run. Each measurement is a fresh process (so peak memory is its own); the median of
+ * RUNS is reported. Timing is printed, never asserted: record the output in bench/RESULTS.md with its date.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { resolve } from 'node:path';
+import { startModelEmulator } from '../test/emulators/model/index.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const child = resolve(import.meta.dirname, 'audio-pipeline.ts');
+const tsx = resolve(import.meta.dirname, '../node_modules/.bin/tsx');
+
+interface Measure { msLastChunkToNote: number; encodeCpuMs: number; peakRssMb: number; audioSeconds: number; oggBytes: number }
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+// async: the emulator serves from this process's event loop while the child runs
+const run = promisify(execFile);
+
+async function measure(approach: string, baseUrl: string): Promise<Measure> {
+  const runs: Measure[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    runs.push(JSON.parse((await run(tsx, [child, approach, baseUrl], { encoding: 'utf8' })).stdout) as Measure);
+  }
+  const pick = (k: keyof Measure) => median(runs.map((r) => r[k]));
+  return { msLastChunkToNote: pick('msLastChunkToNote'), encodeCpuMs: pick('encodeCpuMs'), peakRssMb: pick('peakRssMb'), audioSeconds: pick('audioSeconds'), oggBytes: pick('oggBytes') };
+}
+
+const emu = await startModelEmulator({ chunkDelayMs: 0, fragmentMode: 'aligned' });
+const rows: string[] = [];
+try {
+  for (const seconds of [60, 300]) {
+    emu.configure({ audioSeconds: seconds, text: 'A translated sentence of moderate length. '.repeat(Math.ceil(seconds / 5)) });
+    const ours = await measure('streaming', emu.baseUrl);
+    const seed = await measure('seed', emu.baseUrl);
+    const speed = (m: Measure) => m.audioSeconds / (m.encodeCpuMs / 1000);
+    rows.push(
+      `| ${seconds} s | last chunk → voice note | ${ours.msLastChunkToNote.toFixed(1)} ms | ${seed.msLastChunkToNote.toFixed(1)} ms | ${(seed.msLastChunkToNote / ours.msLastChunkToNote).toFixed(1)}× faster |`,
+      `| ${seconds} s | peak RSS | ${ours.peakRssMb.toFixed(1)} MB | ${seed.peakRssMb.toFixed(1)} MB | ${(seed.peakRssMb / ours.peakRssMb).toFixed(2)}× |`,
+      `| ${seconds} s | encoder speed | ${speed(ours).toFixed(0)}× real time | ${speed(seed).toFixed(0)}× real time | ${(speed(ours) / speed(seed)).toFixed(2)}× |`,
+      `| ${seconds} s | voice note | ${ours.audioSeconds.toFixed(2)} s, ${(ours.oggBytes / 1024).toFixed(0)} KiB | ${seed.audioSeconds.toFixed(2)} s, ${(seed.oggBytes / 1024).toFixed(0)} KiB | |`,
+    );
+  }
+} finally {
+  await emu.close();
+}
+console.log(`Audio pipeline, median of ${RUNS} runs each (node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`);
+console.log('| output | measure | as built (stream) | seed guide (after) | ratio |');
+console.log('|---|---|---|---|---|');
+console.log(rows.join('\n'));
