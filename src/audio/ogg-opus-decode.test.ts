@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeOggOpusToWav } from './ogg-opus-decode.js';
 import { buildOggPage, oggCrc32 } from './ogg-writer.js';
-import { ffmpeg, ffmpegOggOpus, frequencyOf, parseOggPages, sine, withTempDir } from './test-audio-tools.js';
+import { ffmpeg, ffmpegOggOpus, frequencyOf, parseOggPages, sine, withTempDir } from '../../test/support/audio-tools.js';
 import { VoiceEncoder } from './voice-encoder.js';
 import { parseWav } from './wav.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OggOpusWriter, oggCrc32 } from './ogg-writer.js';
-import { ffmpegOggOpus, parseOggPages, type ParsedPage } from './test-audio-tools.js';
+import { ffmpegOggOpus, parseOggPages, type ParsedPage } from '../../test/support/audio-tools.js';
 
 function crcOfPage(raw: Buffer): number {
   const copy = Buffer.from(raw);

@@ -1,7 +1,7 @@
 import { OggOpusDecoder } from 'ogg-opus-decoder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oggCrc32 } from './ogg-writer.js';
-import { ffmpegDecode, ffmpegDuration, frequencyOf, onsetOf, parseOggPages, sine } from './test-audio-tools.js';
+import { ffmpegDecode, ffmpegDuration, frequencyOf, onsetOf, parseOggPages, sine } from '../../test/support/audio-tools.js';
 import { VoiceEncoder, encodeVoiceNote, type VoiceNote } from './voice-encoder.js';
 
 // the decoders under test are independent: ogg-opus-decoder (WASM libopus + its own Ogg parser) and ffmpeg

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ffmpeg, sine, withTempDir } from './test-audio-tools.js';
+import { ffmpeg, sine, withTempDir } from '../../test/support/audio-tools.js';
 import { encodeWav, parseWav, wavHeader } from './wav.js';
 
 describe('wav', () => {

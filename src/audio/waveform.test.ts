@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sine } from './test-audio-tools.js';
+import { sine } from '../../test/support/audio-tools.js';
 import { WaveformBuilder, computeWaveform } from './waveform.js';
 
 const decode = (b64: string) => [...Buffer.from(b64, 'base64')];

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWav } from '../audio/wav.js';
 import { isTranslateError, type ErrorCode } from '../errors.js';
-import { estimateFrequency, FFMPEG, ffmpegDecode, fixtures } from '../../test/support/media-fixtures.js';
+import { frequencyOf, FFMPEG, ffmpegDecode, fixtures } from '../../test/support/media-fixtures.js';
 import { isPublicHttpsUrl, prepareMedia } from './intake.js';
 import type { IntakeOptions, MediaSource } from './types.js';
 
@@ -51,7 +51,7 @@ describe('prepareMedia: formats', () => {
     const wav = parseWav(dataOf(media.part.input_audio.data));
     expect(wav.sampleRate).toBe(16000);
     expect(Math.abs(wav.samples.length / 16000 - 2.5)).toBeLessThan(0.025);
-    expect(estimateFrequency(wav.samples, 16000)).toBeCloseTo(440, -1);
+    expect(frequencyOf(wav.samples, 16000)).toBeCloseTo(440, -1);
   });
 
   it.each(['webmAudio', 'm4a', 'oggVorbis', 'flac'] as const)('converts %s to MP3 with ffmpeg', async (name) => {
@@ -59,9 +59,9 @@ describe('prepareMedia: formats', () => {
     expect(media.source.kind).toBe('audio');
     expect(media.sent).toMatchObject({ kind: 'audio', format: 'mp3', transcodedBy: 'ffmpeg' });
     if (media.part.type !== 'input_audio') throw new Error('expected audio part');
-    const pcm = ffmpegDecode(dataOf(media.part.input_audio.data), 24000);
+    const pcm = ffmpegDecode(dataOf(media.part.input_audio.data), 24000).samples;
     expect(Math.abs(pcm.length / 24000 - 2)).toBeLessThan(0.1);
-    expect(estimateFrequency(pcm, 24000)).toBeCloseTo(440, -1);
+    expect(frequencyOf(pcm, 24000)).toBeCloseTo(440, -1);
   });
 
   it('says clearly when a format needs ffmpeg and there is none', async () => {

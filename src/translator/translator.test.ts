@@ -3,14 +3,14 @@ import { startModelEmulator, type Fault, type ModelEmulator } from '../../test/e
 import { encodeWav } from '../audio/wav.js';
 import { isTranslateError, TranslateError, type ErrorCode } from '../errors.js';
 import type { ModelInputPart } from '../media/types.js';
-import { estimateFrequency, tone } from '../../test/support/media-fixtures.js';
+import { frequencyOf, sine } from '../../test/support/media-fixtures.js';
 import { Translator, type TranslatorOptions } from './translator.js';
 import type { TranslationEvent, TranslationRequest } from './types.js';
 
 let emu: ModelEmulator;
 const wavPart = (seconds: number): ModelInputPart => ({
   type: 'input_audio',
-  input_audio: { data: `data:audio/wav;base64,${encodeWav(tone(seconds, 300, 16000), 16000).toString('base64')}`, format: 'wav' },
+  input_audio: { data: `data:audio/wav;base64,${encodeWav(sine(seconds, 16000, 300), 16000).toString('base64')}`, format: 'wav' },
 });
 const speech: TranslationRequest = { part: wavPart(2), target: 'en', source: 'zh', voice: 'Cherry' };
 
@@ -66,7 +66,7 @@ describe('Translator against the model emulator', () => {
     expect(error).toBeUndefined();
     expect(text).toBe('Hello there, this is a translated sentence.');
     expect(pcm.length).toBe(2 * 24000);
-    expect(estimateFrequency(pcm, 24000)).toBeCloseTo(440, 0);
+    expect(frequencyOf(pcm, 24000)).toBeCloseTo(440, 0);
     const usage = events.find((e) => e.type === 'usage');
     expect(usage).toMatchObject({ usage: { inputAudioTokens: 25, outputAudioTokens: 25 } });
     expect(events.at(-1)).toEqual({ type: 'end', finishReason: 'stop', truncated: false });

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OggOpusDecoder } from 'ogg-opus-decoder';
 import { startModelEmulator, type ModelEmulator } from '../emulators/model/index.js';
-import { estimateFrequency, ffmpegDecode, fixtures } from '../support/media-fixtures.js';
+import { frequencyOf, ffmpegDecode, fixtures } from '../support/media-fixtures.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/livetranslate.js');
 const dir = mkdtempSync(join(tmpdir(), 'lt-cli-'));
@@ -54,9 +54,10 @@ describe('livetranslate translate (real process, model emulator over HTTP)', () 
     expect(run.stdout).toBe('Good morning, the meeting moves to three.\n');
     const ogg = readFileSync(join(dir, 'hello.ogg'));
     // independent decoder 1: ffmpeg
-    const pcm = ffmpegDecode(ogg, 48000);
+    const { samples: pcm, stderr } = ffmpegDecode(ogg, 48000);
+    expect(stderr).toBe('');
     expect(pcm.length / 48000).toBeCloseTo(3, 2);
-    expect(estimateFrequency(pcm, 48000)).toBeCloseTo(440, 0);
+    expect(frequencyOf(pcm, 48000)).toBeCloseTo(440, 0);
     // independent decoder 2: libopus in WebAssembly, with its own Ogg parser
     const decoder = new OggOpusDecoder();
     await decoder.ready;
@@ -76,9 +77,9 @@ describe('livetranslate translate (real process, model emulator over HTTP)', () 
     expect(emu.requests[0]!.input).toMatchObject({ sniffed: 'wav' });
     expect(emu.requests[0]!.input!.durationSecs).toBeCloseTo(4, 1);
     expect((emu.requests[0]!.body as { audio: unknown }).audio).toEqual({ voice: 'Nofish', format: 'wav' });
-    const pcm = ffmpegDecode(readFileSync(join(dir, 'ja.ogg')), 48000);
+    const pcm = ffmpegDecode(readFileSync(join(dir, 'ja.ogg')), 48000).samples;
     expect(pcm.length / 48000).toBeCloseTo(2, 2);
-    expect(estimateFrequency(pcm, 48000)).toBeCloseTo(440, 0);
+    expect(frequencyOf(pcm, 48000)).toBeCloseTo(440, 0);
   });
 
   it('asks for text only without --out, and prints events as JSON lines with --json', async () => {

@@ -1,9 +1,9 @@
 /**
- * Test-only helpers for the audio tests (not used by the bot): signal generation and analysis, an ffmpeg runner and
+ * Test-only helpers for the audio and media tests (not used by the bot): signal generation and analysis, an ffmpeg runner and
  * a naive Ogg page parser written independently of the production code.
  *
  * - `sine(seconds, rate, hz, amplitude)` → 16-bit PCM; `frequencyOf(samples, rate)` estimates the pitch from
- *   interpolated upward zero crossings (ignoring the first and last 50 ms); `onsetOf` is the first sample above a
+ *   interpolated upward crossings with hysteresis (robust to lossy codecs); `onsetOf` is the first sample above a
  *   threshold.
  * - `ffmpeg(args, stdin?)` runs the bundled ffmpeg binary synchronously and returns stdout/stderr; `ffmpegDecode`
  *   decodes a file to mono s16le at a rate (asserting nothing: callers check `stderr`); `ffmpegDuration` reads the
@@ -25,16 +25,27 @@ export function sine(seconds: number, rate: number, hz = 440, amplitude = 0.5): 
   return out;
 }
 
+/**
+ * Pitch of a tone from its upward crossings, with hysteresis (a crossing counts once the signal went below -10% of
+ * its peak and then rises through +10%) so codec noise near zero adds none, interpolated between samples; the first
+ * and last 50 ms are ignored.
+ */
 export function frequencyOf(samples: ArrayLike<number>, rate: number): number {
   const margin = Math.round(rate * 0.05);
+  let peak = 0;
+  for (let i = margin; i < samples.length - margin; i++) peak = Math.max(peak, Math.abs(samples[i] ?? 0));
+  const level = peak * 0.1;
+  let armed = false;
   let first = -1;
   let last = -1;
   let count = 0;
   for (let i = margin + 1; i < samples.length - margin; i++) {
     const a = samples[i - 1] ?? 0;
     const b = samples[i] ?? 0;
-    if (a < 0 && b >= 0) {
-      const t = i - 1 + a / (a - b); // linear interpolation of the crossing
+    if (b < -level) armed = true;
+    else if (armed && a <= level && b > level) {
+      armed = false;
+      const t = i - 1 + (level - a) / (b - a); // linear interpolation of the crossing
       if (first < 0) first = t;
       last = t;
       count++;
