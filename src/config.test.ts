@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BASE_URL, loadConfig, requireApiKey } from './config.js';
+import { isTranslateError } from './errors.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      dashscope: { apiKey: undefined, baseUrl: DEFAULT_BASE_URL, model: 'qwen3-livetranslate-flash' },
+      discord: undefined,
+      slack: undefined,
+      port: 3000,
+      storeUrl: 'sqlite://./data/livetranslate.sqlite',
+      logLevel: 'info',
+      maxFileBytes: 25 * 1024 * 1024,
+    });
+    expect(() => requireApiKey(config)).toThrow(/DASHSCOPE_API_KEY/);
+  });
+
+  it('turns a platform on only when its credentials are complete', () => {
+    expect(loadConfig({ DISCORD_TOKEN: 'x' }).discord).toEqual({ token: 'x', apiUrl: 'https://discord.com/api', guildId: undefined });
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb' }).slack).toBeUndefined();
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb', SLACK_SIGNING_SECRET: 's' }).slack?.appToken).toBeUndefined();
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb', SLACK_APP_TOKEN: 'xapp' }).slack?.appToken).toBe('xapp');
+    expect(loadConfig({ DISCORD_TOKEN: '  ' }).discord).toBeUndefined();
+  });
+
+  it('names every invalid variable, and never echoes a secret', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ DASHSCOPE_BASE_URL: 'not a url', PORT: 'abc', STORE_URL: 'mysql://x', DASHSCOPE_API_KEY: 'sk-secret' });
+    } catch (err) {
+      caught = err;
+    }
+    expect(isTranslateError(caught, 'CONFIG_MISSING')).toBe(true);
+    const message = (caught as Error).message;
+    for (const name of ['DASHSCOPE_BASE_URL', 'PORT', 'STORE_URL']) expect(message).toContain(name);
+    expect(message).not.toContain('sk-secret');
+  });
+});
