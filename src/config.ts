@@ -4,7 +4,7 @@ import { TranslateError } from './errors.js';
 
 /**
  * The one place that reads the environment. Every variable is listed in `.env.example` and the README.
- * `loadConfig` validates and returns a frozen object; nothing else reads `process.env`.
+ * `loadConfig` validates and returns a frozen object; nothing else reads `process.env` (but for `PATH`, to find ffmpeg).
  */
 export interface Config {
   dashscope: { apiKey: string | undefined; baseUrl: string; model: string };

@@ -43,7 +43,8 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   const error = asTranslateError(err);
-  process.stderr.write(`livetranslate: ${userMessage(error)}\n`);
-  if (error.code === 'INTERNAL' && process.env.LOG_LEVEL === 'debug') process.stderr.write(`${String(error.cause)}\n`);
+  // An internal error names its cause on the same line (no stack trace), so it can be reported.
+  const cause = error.code === 'INTERNAL' && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  process.stderr.write(`livetranslate: ${userMessage(error)}${cause}\n`);
   process.exitCode = exitCode(error);
 }

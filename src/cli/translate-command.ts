@@ -81,7 +81,8 @@ export async function translateCommand(argv: string[]): Promise<number> {
     for (const notice of [...plan.notices, ...media.notices]) err(`note: ${notice}`);
     const translator = new Translator({
       apiKey, baseUrl: config.dashscope.baseUrl, model: config.dashscope.model,
-      logger: createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn'),
+      // stderr carries one-line messages here; JSON logs only when asked for with LOG_LEVEL=debug or trace
+      logger: createLogger(['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'silent'),
     });
     const result = await runTranslation(translator, media, plan, {
       onText: args.json ? undefined : (delta) => out(delta),

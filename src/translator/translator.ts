@@ -56,7 +56,7 @@ export class Translator implements TranslatorLike {
     this.clock = options.clock ?? systemClock;
   }
 
-  body(request: TranslationRequest): LiveTranslateParams {
+  private body(request: TranslationRequest): LiveTranslateParams {
     return {
       model: this.options.model,
       messages: [{ role: 'user', content: [request.part] }],
