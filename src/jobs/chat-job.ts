@@ -1,0 +1,76 @@
+import { asTranslateError } from '../errors.js';
+import { flagEmoji, type Language } from '../languages.js';
+import { prepareMedia } from '../media/intake.js';
+import type { PreparedMedia } from '../media/types.js';
+import { runTranslation, type TranslationResult } from '../pipeline.js';
+import { planTranslation, type TranslationPlan } from '../plan.js';
+import { ReplyStream } from '../reply/reply-stream.js';
+import type { ChatJobDeps, ChatJobOutcome, ChatJobSpec, ChatSurface, ReplyHeader } from './types.js';
+
+const named = (l: Language) => `${l.countries[0] ? `${flagEmoji(l.countries[0])} ` : ''}${l.name}`;
+
+export function headerFor(plan: TranslationPlan, media: PreparedMedia | undefined, fileName?: string): ReplyHeader {
+  return {
+    languages: `${plan.source ? named(plan.source) : 'auto-detected'} → ${named(plan.target)}`,
+    voice: plan.voice?.name,
+    fileName,
+    notices: [...plan.notices, ...(media?.notices ?? [])],
+  };
+}
+
+/** The line under a finished translation: its length and what it cost. */
+export function footerFor(result: TranslationResult): string {
+  const parts = [`${result.text.length.toLocaleString('en-US')} characters`];
+  if (result.usage) parts.push(`${result.usage.totalTokens.toLocaleString('en-US')} tokens`);
+  if (result.voiceNote) parts.push(`${result.voiceNote.durationSecs.toFixed(1)} s of speech`);
+  return parts.join(' · ');
+}
+
+/**
+ * Runs one chat translation end to end on a surface (see `ChatSurface`). Never throws: every failure ends the reply
+ * with its user-facing message (keeping the text already shown), and the outcome says what happened.
+ */
+export async function runChatJob<M>(
+  spec: ChatJobSpec, surface: ChatSurface<M>, deps: ChatJobDeps, signal: AbortSignal,
+): Promise<ChatJobOutcome> {
+  const log = deps.logger.child({ jobId: spec.id });
+  const stream = new ReplyStream<M>({
+    surface, budget: deps.budget, logger: log,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.minIntervalMs !== undefined ? { minIntervalMs: deps.minIntervalMs } : {}),
+  });
+  await stream.start().catch((err: unknown) => log.warn({ err }, 'first reply post failed; will retry with the next write'));
+  let result: TranslationResult;
+  try {
+    const plan = planTranslation(spec.ask, { strict: false });
+    surface.setHeader(headerFor(plan, undefined, spec.fileName));
+    const media = await prepareMedia(spec.source, { ...deps.intake, signal });
+    surface.setHeader(headerFor(plan, media, spec.fileName));
+    log.info({ target: plan.target.code, source: plan.source?.code, media: media.sent }, 'translating');
+    result = await runTranslation(deps.translator, media, plan, { onText: (d) => stream.append(d) }, signal);
+  } catch (err) {
+    const error = asTranslateError(err);
+    const cancelled = error.code === 'CANCELLED' || signal.aborted;
+    log.info({ code: error.code, cause: error.cause }, cancelled ? 'cancelled' : 'failed');
+    await stream
+      .end(cancelled ? { status: 'cancelled' } : { status: 'failed', error })
+      .catch((e: unknown) => log.error({ err: e }, 'could not show the failure'));
+    return cancelled ? { status: 'cancelled' } : { status: 'failed', code: error.code, retryable: error.retryable };
+  }
+  await stream
+    .end({ status: 'done', truncated: result.truncated, footer: footerFor(result) })
+    .catch((e: unknown) => log.error({ err: e }, 'could not show the finished translation'));
+  let voice: 'posted' | 'none' | 'failed' = 'none';
+  if (result.voiceNote) {
+    try {
+      await surface.postVoiceNote(result.voiceNote);
+      voice = 'posted';
+    } catch (err) {
+      voice = 'failed';
+      log.error({ err }, 'could not post the voice note');
+      await surface.postNotice('The translated speech could not be posted here.').catch(() => undefined);
+    }
+  }
+  log.info({ usage: result.usage, timings: result.timings, voice }, 'done');
+  return { status: 'done', text: result.text, usage: result.usage, truncated: result.truncated, voice };
+}

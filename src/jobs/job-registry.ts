@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { TranslateError } from '../errors.js';
+
+/** A job the process is running: who asked, how to stop it, and what to run again on Retry. */
+export interface RunningJob<R> {
+  id: string;
+  requesterId: string;
+  dedupeKey: string | undefined;
+  controller: AbortController;
+  request: R;
+}
+
+/**
+ * The jobs this process runs: ids for Cancel/Retry buttons, dedupe of identical requests (two reactions with the
+ * same flag on the same message run one translation), and cancellation. Finished jobs keep their request for Retry
+ * for `retryWindowMs` (in memory; the journal of crash recovery is a separate concern).
+ */
+export class JobRegistry<R> {
+  private readonly running = new Map<string, RunningJob<R>>();
+  private readonly byKey = new Map<string, string>();
+  private readonly finished = new Map<string, { request: R; requesterId: string; at: number }>();
+
+  constructor(private readonly retryWindowMs = 15 * 60_000, private readonly now: () => number = Date.now) {}
+
+  /**
+   * Starts `run` unless a job with the same `dedupeKey` is running (then returns undefined). The job leaves the
+   * registry when `run` settles.
+   */
+  start<T>(
+    request: R, requesterId: string, dedupeKey: string | undefined,
+    run: (job: RunningJob<R>) => Promise<T>,
+  ): { job: RunningJob<R>; done: Promise<T> } | undefined {
+    if (dedupeKey && this.byKey.has(dedupeKey)) return undefined;
+    const job: RunningJob<R> = { id: randomUUID().slice(0, 12), requesterId, dedupeKey, controller: new AbortController(), request };
+    this.running.set(job.id, job);
+    if (dedupeKey) this.byKey.set(dedupeKey, job.id);
+    const done = run(job).finally(() => {
+      this.running.delete(job.id);
+      if (dedupeKey) this.byKey.delete(dedupeKey);
+      this.prune();
+      this.finished.set(job.id, { request, requesterId, at: this.now() });
+    });
+    return { job, done };
+  }
+
+  get(id: string): RunningJob<R> | undefined {
+    return this.running.get(id);
+  }
+
+  /** Aborts a running job; false when it is not running (already finished, or unknown). */
+  cancel(id: string): boolean {
+    const job = this.running.get(id);
+    if (!job) return false;
+    job.controller.abort(new TranslateError('CANCELLED'));
+    return true;
+  }
+
+  /** The request of a finished job, for Retry, while it is still remembered. */
+  finishedRequest(id: string): { request: R; requesterId: string } | undefined {
+    this.prune();
+    const found = this.finished.get(id);
+    return found && { request: found.request, requesterId: found.requesterId };
+  }
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  /** Aborts everything (shutdown). */
+  cancelAll(): void {
+    for (const id of this.running.keys()) this.cancel(id);
+  }
+
+  private prune(): void {
+    const cutoff = this.now() - this.retryWindowMs;
+    for (const [id, f] of this.finished) if (f.at < cutoff) this.finished.delete(id);
+  }
+}

@@ -1,0 +1,68 @@
+import type { VoiceNote } from '../audio/voice-encoder.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { IntakeOptions, MediaSource } from '../media/types.js';
+import type { TranslationAsk } from '../plan.js';
+import type { ReplySurface, WriteBudget } from '../reply/types.js';
+import type { TranslatorLike, Usage } from '../translator/types.js';
+
+/**
+ * Chat jobs: one translation started from a chat (slash command, context menu, shortcut, reaction), shown as one
+ * streamed reply and, when the target can be spoken, followed by a voice note.
+ *
+ * The core owns the whole flow (`runChatJob`): the reply appears at once in its "translating…" state, the request
+ * is validated and the media prepared, text streams into the reply under the scope's edit budget, the reply ends
+ * with a footer or a clear error (never left in progress), then the voice note is posted. An adapter supplies a
+ * `ChatSurface` (how its platform shows a reply and a voice note) and nothing else.
+ */
+
+/** What the reply's header says once the request is understood. */
+export interface ReplyHeader {
+  /** e.g. "🇨🇳 Chinese → 🇯🇵 Japanese" or "auto-detected → 🇯🇵 Japanese". */
+  languages: string;
+  /** The voice speaking the translation, or undefined for text only. */
+  voice: string | undefined;
+  /** The file being translated, when known. */
+  fileName: string | undefined;
+  /** Substitutions and limits the user should know (voice replaced, text-only language, video sent as audio). */
+  notices: string[];
+}
+
+/**
+ * One reply on one platform (an adapter makes one per job). Beyond the `ReplySurface` writes:
+ * - `setHeader` is called once the request is planned and media inspected, before any translated text; the adapter
+ *   renders it in every later view. Notices may be added again later (call replaces).
+ * - `postVoiceNote` is called after the text's final view has landed. It should fall back by itself where the
+ *   platform refuses voice messages (Discord 50173 → a plain audio file) and may throw only when nothing could be
+ *   posted; the job then logs it and tells the user in a short follow-up through `postNotice`.
+ * - `postNotice` posts a short standalone line in the reply's place (a thread reply, a follow-up).
+ */
+export interface ChatSurface<M = unknown> extends ReplySurface<M> {
+  setHeader(header: ReplyHeader): void;
+  postVoiceNote(note: VoiceNote): Promise<void>;
+  postNotice(text: string): Promise<void>;
+}
+
+export interface ChatJobSpec {
+  /** Unique id, also used in button custom ids (Cancel, Retry). */
+  id: string;
+  source: MediaSource;
+  fileName?: string | undefined;
+  ask: TranslationAsk;
+}
+
+export interface ChatJobDeps {
+  translator: TranslatorLike;
+  intake: Omit<IntakeOptions, 'signal'>;
+  /** The edit budget of the reply's platform rate-limit scope (shared with other jobs there). */
+  budget: WriteBudget;
+  logger: Logger;
+  clock?: Clock;
+  /** Per-reply floor between writes (default 1000 ms). */
+  minIntervalMs?: number;
+}
+
+export type ChatJobOutcome =
+  | { status: 'done'; text: string; usage: Usage | undefined; truncated: boolean; voice: 'posted' | 'none' | 'failed' }
+  | { status: 'failed'; code: string; retryable: boolean }
+  | { status: 'cancelled' };
