@@ -11,6 +11,6 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  { files: ['src/cli/**', 'bench/**', 'scripts/**', 'bin/**'], rules: { 'no-console': 'off' } },
+  { files: ['cli/**', 'bench/**', 'scripts/**', 'bin/**'], rules: { 'no-console': 'off' } },
   { files: ['bin/**/*.js'], languageOptions: { globals: { process: 'readonly' } } },
 );

@@ -1,15 +1,15 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadConfig, loadDotEnv, requireApiKey } from '../config.js';
-import { TranslateError } from '../errors.js';
-import { createLogger } from '../logger.js';
-import { findFfmpeg } from '../media/ffmpeg.js';
-import { prepareMedia } from '../media/intake.js';
-import type { MediaSource } from '../media/types.js';
-import { runTranslation } from '../pipeline.js';
-import { planTranslation } from '../plan.js';
-import { Translator } from '../translator/translator.js';
-import type { TranslationEvent } from '../translator/types.js';
+import { loadConfig, loadDotEnv, requireApiKey } from '../src/config.js';
+import { TranslateError } from '../src/errors.js';
+import { createLogger } from '../src/logger.js';
+import { findFfmpeg } from '../src/media/ffmpeg.js';
+import { prepareMedia } from '../src/media/intake.js';
+import type { MediaSource } from '../src/media/types.js';
+import { runTranslation } from '../src/pipeline.js';
+import { planTranslation } from '../src/plan.js';
+import { Translator } from '../src/translator/translator.js';
+import type { TranslationEvent } from '../src/translator/types.js';
 
 interface Args {
   input: string;

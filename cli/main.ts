@@ -1,10 +1,11 @@
-import { asTranslateError, TranslateError, userMessage } from '../errors.js';
+import { asTranslateError, TranslateError, userMessage } from '../src/errors.js';
 import { startCommand } from './start-command.js';
 import { translateCommand } from './translate-command.js';
 
 const USAGE = `Usage:
   livetranslate translate <file-or-url> --to <lang> [--from <lang>] [--voice <name>] [--text-only] [--out <file.ogg>] [--json]
   livetranslate start              run the bot with the platforms configured in the environment
+  livetranslate register-commands  register the Discord commands and print the invite URL
   livetranslate languages          list the languages and voices
 
 Exit codes: 0 done, 1 failed, 2 bad usage, 3 translation cut short by the model's output limit, 130 interrupted.`;
@@ -23,8 +24,12 @@ async function main(argv: string[]): Promise<number> {
       return translateCommand(rest);
     case 'start':
       return startCommand();
+    case 'register-commands': {
+      const { registerCommandsCommand } = await import('./register-command.js');
+      return registerCommandsCommand();
+    }
     case 'languages': {
-      const { languagesText } = await import('./languages-command.js');
+      const { languagesText } = await import('../src/catalogue-text.js');
       process.stdout.write(languagesText());
       return 0;
     }

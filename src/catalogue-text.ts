@@ -1,7 +1,7 @@
-import { flagEmoji, LANGUAGES } from '../languages.js';
-import { VOICES } from '../voices.js';
+import { flagEmoji, LANGUAGES } from './languages.js';
+import { VOICES } from './voices.js';
 
-/** The table `livetranslate languages` prints: every language, whether it can be spoken, and the voices. */
+/** The language and voice table (`livetranslate languages`, `/languages`): what can be spoken, and by whom. */
 export function languagesText(): string {
   const rows = LANGUAGES.map((l) => {
     const flag = l.countries[0] ? flagEmoji(l.countries[0]) : '  ';

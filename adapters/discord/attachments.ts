@@ -1,0 +1,14 @@
+import type { Attachment, Collection } from 'discord.js';
+
+const MEDIA_EXTENSIONS = /\.(ogg|oga|opus|mp3|wav|m4a|aac|amr|3gp|3gpp|flac|webm|mp4|mov|mkv|avi)$/i;
+
+/** The attachments worth translating, in message order: audio or video by declared type, else by extension. */
+export function mediaAttachments(attachments: Collection<string, Attachment> | Attachment[]): Attachment[] {
+  const all = Array.isArray(attachments) ? attachments : [...attachments.values()];
+  return all.filter((a) => /^(audio|video)\//.test(a.contentType ?? '') || MEDIA_EXTENSIONS.test(a.name));
+}
+
+/** A name for the header: Discord names every voice message "voice-message.ogg". */
+export function displayName(a: Attachment): string {
+  return a.waveform ? 'voice message' : a.name;
+}

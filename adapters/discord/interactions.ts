@@ -1,0 +1,174 @@
+import {
+  ComponentType, MessageFlags, PermissionFlagsBits, type Attachment, type AutocompleteInteraction,
+  type ButtonInteraction, type ChatInputCommandInteraction, type Interaction,
+  type MessageContextMenuCommandInteraction, type StringSelectMenuInteraction,
+} from 'discord.js';
+import { languageChoices, translateMessageCommand, translateMessageToCommand } from '../../commands/translate.js';
+import { voiceChoices } from '../../commands/voices.js';
+import { languagesText } from '../../src/catalogue-text.js';
+import { getLanguage, languageFromLocale, type LanguageCode } from '../../src/languages.js';
+import { asTranslateError, userMessage } from '../../src/errors.js';
+import type { Logger } from '../../src/logger.js';
+import type { TranslationAsk } from '../../src/plan.js';
+import { displayName, mediaAttachments } from './attachments.js';
+import { jobKey, type DiscordJobRequest, type DiscordJobs } from './discord-jobs.js';
+import { customId } from './render.js';
+import type { ReplyPlace } from './reply-surface.js';
+
+const NO_MEDIA = 'That message has no audio or video attachment to translate.';
+const ALREADY = 'That is already being translated into this language.';
+
+/** Context-menu targets waiting for a language pick (their attachments are only visible in the menu interaction). */
+const PICK_TTL_MS = 15 * 60_000;
+
+export class DiscordInteractions {
+  private readonly pending = new Map<string, { attachments: Attachment[]; at: number }>();
+
+  constructor(private readonly jobs: DiscordJobs, private readonly logger: Logger, private readonly now: () => number) {}
+
+  async handle(interaction: Interaction): Promise<void> {
+    try {
+      if (interaction.isAutocomplete()) return await this.autocomplete(interaction);
+      if (interaction.isChatInputCommand()) {
+        if (interaction.commandName === 'translate') return await this.slash(interaction);
+        if (interaction.commandName === 'languages') {
+          await interaction.reply({ content: `\`\`\`\n${languagesText()}\`\`\``, flags: MessageFlags.Ephemeral });
+        }
+        return;
+      }
+      if (interaction.isMessageContextMenuCommand()) return await this.contextMenu(interaction);
+      if (interaction.isStringSelectMenu() && interaction.customId.startsWith('lt:to:')) return await this.picked(interaction);
+      if (interaction.isButton()) return await this.button(interaction);
+    } catch (err) {
+      this.logger.error({ err, interaction: interaction.id }, 'interaction failed');
+      // never leave a deferred reply "thinking"
+      if (interaction.isRepliable() && interaction.deferred && !interaction.replied) {
+        await interaction.editReply({ content: `⚠️ ${userMessage(asTranslateError(err))}` }).catch(() => undefined);
+      }
+    }
+  }
+
+  private async autocomplete(i: AutocompleteInteraction): Promise<void> {
+    const focused = i.options.getFocused(true);
+    const choices = focused.name === 'voice' ? voiceChoices(focused.value) : languageChoices(focused.value);
+    await i.respond(choices.slice(0, 25));
+  }
+
+  private async slash(i: ChatInputCommandInteraction): Promise<void> {
+    const file = i.options.getAttachment('file', true);
+    const ephemeral = i.options.getBoolean('private') ?? false;
+    await i.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+    const ask: TranslationAsk = {
+      to: i.options.getString('to', true),
+      from: i.options.getString('from') ?? undefined,
+      voice: i.options.getString('voice') ?? undefined,
+      textOnly: i.options.getBoolean('text_only') ? true : undefined,
+    };
+    const place = this.place(i, ephemeral, 'deferred');
+    await this.start(this.request(file, ask, i.id), i.user.id, place, i);
+  }
+
+  private async contextMenu(i: MessageContextMenuCommandInteraction): Promise<void> {
+    const media = mediaAttachments(i.targetMessage.attachments);
+    if (media.length === 0) {
+      await i.reply({ content: NO_MEDIA, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    if (i.commandName === translateMessageToCommand.name) {
+      this.prune();
+      this.pending.set(i.targetMessage.id, { attachments: media, at: this.now() });
+      await i.reply({
+        content: 'Translate into which language?',
+        flags: MessageFlags.Ephemeral,
+        components: [{
+          type: ComponentType.ActionRow,
+          components: [{
+            type: ComponentType.StringSelect, custom_id: customId.pickLanguage(i.targetMessage.id),
+            placeholder: 'Choose a language', options: languageChoices('').map((c) => ({ label: c.name, value: c.value })),
+          }],
+        }],
+      });
+      return;
+    }
+    if (i.commandName !== translateMessageCommand.name) return;
+    // Saved preferences and server defaults come with settings; until then the user's Discord language, else English.
+    const to = defaultTarget(i.locale);
+    await i.deferReply();
+    await this.startEach(media, { to }, i, 'deferred');
+  }
+
+  private async picked(i: StringSelectMenuInteraction): Promise<void> {
+    const messageId = i.customId.slice('lt:to:'.length);
+    const target = this.pending.get(messageId);
+    const to = i.values[0];
+    if (!target || !to) {
+      await i.update({ content: 'That menu has expired; use the command again.', components: [] });
+      return;
+    }
+    await i.update({ content: `Translating into ${getLanguage(to as LanguageCode).name}…`, components: [] });
+    await this.startEach(target.attachments, { to }, i, 'followup');
+  }
+
+  private async button(i: ButtonInteraction): Promise<void> {
+    const [, action, jobId = ''] = i.customId.split(':');
+    if (action === 'cancel') {
+      const job = this.jobs.registry.get(jobId);
+      if (!job) {
+        await i.reply({ content: 'That translation has already finished.', flags: MessageFlags.Ephemeral });
+      } else if (job.requesterId !== i.user.id && !i.memberPermissions?.has(PermissionFlagsBits.ManageMessages)) {
+        await i.reply({ content: 'Only the person who asked for this translation, or a moderator, can cancel it.', flags: MessageFlags.Ephemeral });
+      } else {
+        this.jobs.registry.cancel(jobId);
+        await i.deferUpdate();
+      }
+    } else if (action === 'retry') {
+      const finished = this.jobs.registry.finishedRequest(jobId);
+      if (!finished) {
+        await i.reply({ content: 'This translation can no longer be retried here; run the command again.', flags: MessageFlags.Ephemeral });
+        return;
+      }
+      await i.deferReply();
+      await this.start(finished.request, i.user.id, this.place(i, false, 'deferred'), i);
+    }
+  }
+
+  private async startEach(
+    media: Attachment[], ask: TranslationAsk, i: MessageContextMenuCommandInteraction | StringSelectMenuInteraction,
+    first: 'deferred' | 'followup',
+  ): Promise<void> {
+    for (const [n, attachment] of media.entries()) {
+      const place = this.place(i, false, n === 0 ? first : 'followup');
+      await this.start(this.request(attachment, ask), i.user.id, place, i);
+    }
+  }
+
+  private async start(request: DiscordJobRequest, userId: string, place: ReplyPlace, i: Interaction): Promise<void> {
+    const run = this.jobs.run(request, userId, place);
+    if (run) {
+      await run;
+    } else if (i.isRepliable()) {
+      const said = place.kind === 'interaction' && place.original === 'deferred'
+        ? i.editReply({ content: ALREADY })
+        : i.followUp({ content: ALREADY, flags: MessageFlags.Ephemeral });
+      await said.catch(() => undefined);
+    }
+  }
+
+  /** `unique` makes an explicit command its own job; menus and reactions on the same file and language run once. */
+  private request(file: Attachment, ask: TranslationAsk, unique?: string): DiscordJobRequest {
+    return { source: { kind: 'url', url: file.url }, fileName: displayName(file), ask, key: jobKey(file.id, ask, unique) };
+  }
+
+  private place(i: Interaction, ephemeral: boolean, original: 'deferred' | 'followup'): ReplyPlace {
+    return { kind: 'interaction', applicationId: i.applicationId, token: i.token, channelId: i.channelId ?? '', createdAt: i.createdTimestamp, ephemeral, original };
+  }
+
+  private prune(): void {
+    for (const [id, p] of this.pending) if (this.now() - p.at > PICK_TTL_MS) this.pending.delete(id);
+  }
+}
+
+/** A user's own language as target: their Discord client's locale when the model knows it, else English. */
+export function defaultTarget(locale: string | undefined): string {
+  return (locale && languageFromLocale(locale)?.code) || 'en';
+}

@@ -1,0 +1,137 @@
+import { DiscordAPIError, MessageFlags, Routes, type REST } from 'discord.js';
+import type { VoiceNote } from '../../src/audio/voice-encoder.js';
+import type { Clock } from '../../src/clock.js';
+import type { ChatSurface, ReplyHeader } from '../../src/jobs/types.js';
+import type { ReplyView } from '../../src/reply/types.js';
+import { renderView, TEXT_LIMIT } from './render.js';
+
+/** Where a reply lives: an interaction's response (webhook, token valid 15 min) or plain channel messages. */
+export type ReplyPlace =
+  | { kind: 'interaction'; applicationId: string; token: string; channelId: string; createdAt: number; ephemeral: boolean; original: 'deferred' | 'followup' }
+  | { kind: 'channel'; channelId: string; replyTo: string };
+
+/** Interaction tokens live 15 minutes; hand the reply over to channel messages a minute before. */
+export const INTERACTION_HANDOFF_MS = 14 * 60_000;
+
+interface Posted { id: string }
+
+const VOICE_FILE = 'voice-message.ogg';
+
+/**
+ * Discord's side of a chat reply (see `ChatSurface`): renders views and writes them with the bot's REST client.
+ * Voice notes go out as real voice messages (flag IS_VOICE_MESSAGE, audio/ogg, duration and waveform), falling back
+ * to a plain audio attachment where the channel refuses voice messages; private replies get an ephemeral file.
+ */
+export class DiscordReplySurface implements ChatSurface<string> {
+  readonly maxTextLength = TEXT_LIMIT;
+  private header: ReplyHeader | undefined;
+  /** First message of the reply (where the voice note replies to). */
+  private firstId: string | undefined;
+  /** Webhook message → the channel message that continues it after the interaction token expired. */
+  private readonly moved = new Map<string, string>();
+
+  constructor(
+    private readonly rest: REST,
+    private readonly place: ReplyPlace,
+    private readonly jobId: string,
+    private readonly clock: Clock,
+  ) {}
+
+  setHeader(header: ReplyHeader): void {
+    this.header = header;
+  }
+
+  async post(view: ReplyView): Promise<string> {
+    const body = renderView(view, this.header, this.jobId);
+    const p = this.place;
+    let posted: Posted;
+    if (p.kind === 'channel' || this.expired()) {
+      const replyTo = this.firstId ?? (p.kind === 'channel' ? p.replyTo : undefined);
+      posted = await this.postToChannel(body, replyTo);
+    } else if (view.part === 0 && p.original === 'deferred') {
+      posted = (await this.rest.patch(Routes.webhookMessage(p.applicationId, p.token, '@original'), { body })) as Posted;
+    } else {
+      posted = (await this.rest.post(Routes.webhook(p.applicationId, p.token), {
+        body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 }, query: new URLSearchParams({ wait: 'true' }),
+      })) as Posted;
+    }
+    this.firstId ??= posted.id;
+    return posted.id;
+  }
+
+  async edit(message: string, view: ReplyView): Promise<void> {
+    const body = renderView(view, this.header, this.jobId);
+    const p = this.place;
+    if (p.kind === 'channel') {
+      await this.rest.patch(Routes.channelMessage(p.channelId, message), { body });
+      return;
+    }
+    const moved = this.moved.get(message);
+    if (moved) {
+      await this.rest.patch(Routes.channelMessage(p.channelId, moved), { body });
+    } else if (this.expired() && !p.ephemeral) {
+      await this.handOff(message, view);
+    } else {
+      await this.rest.patch(Routes.webhookMessage(p.applicationId, p.token, message), { body });
+    }
+  }
+
+  /** Ends the webhook message with a pointer and continues the same view in a channel message. */
+  private async handOff(message: string, view: ReplyView): Promise<void> {
+    if (this.place.kind !== 'interaction') return;
+    const { applicationId, token } = this.place;
+    const pointer = renderView({ ...view, final: true, continued: true, outcome: undefined }, this.header, this.jobId);
+    await this.rest.patch(Routes.webhookMessage(applicationId, token, message), { body: pointer }).catch(() => undefined);
+    const posted = await this.postToChannel(renderView(view, this.header, this.jobId), message);
+    this.moved.set(message, posted.id);
+  }
+
+  private postToChannel(body: object, replyTo: string | undefined): Promise<Posted> {
+    const reference = replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
+    return this.rest.post(Routes.channelMessages(this.place.channelId), { body: { ...body, ...reference } }) as Promise<Posted>;
+  }
+
+  private expired(): boolean {
+    return this.place.kind === 'interaction' && this.clock.now() - this.place.createdAt > INTERACTION_HANDOFF_MS;
+  }
+
+  async postVoiceNote(note: VoiceNote): Promise<void> {
+    const p = this.place;
+    if (p.kind === 'interaction' && p.ephemeral) {
+      // voice messages cannot be ephemeral: the private copy is a plain audio file only the requester sees
+      await this.rest.post(Routes.webhook(p.applicationId, p.token), {
+        files: [{ name: 'translation.ogg', data: note.ogg, contentType: 'audio/ogg' }],
+        body: { content: '🔊 Translated speech', flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } },
+      });
+      return;
+    }
+    const reference = this.firstId ? { message_reference: { message_id: this.firstId, fail_if_not_exists: false } } : {};
+    try {
+      await this.rest.post(Routes.channelMessages(p.channelId), {
+        files: [{ name: VOICE_FILE, data: note.ogg, contentType: 'audio/ogg' }],
+        body: {
+          flags: MessageFlags.IsVoiceMessage,
+          attachments: [{ id: '0', filename: VOICE_FILE, duration_secs: note.durationSecs, waveform: note.waveform }],
+          ...reference,
+        },
+      });
+    } catch (err) {
+      // 50173: voice messages not allowed here; 50013: missing SEND_VOICE_MESSAGES. The user still gets the audio.
+      if (!(err instanceof DiscordAPIError) || (err.code !== 50173 && err.code !== 50013)) throw err;
+      await this.rest.post(Routes.channelMessages(p.channelId), {
+        files: [{ name: 'translation.ogg', data: note.ogg, contentType: 'audio/ogg' }],
+        body: { content: '🔊 Translated speech (voice messages are not allowed in this channel)', allowed_mentions: { parse: [] }, ...reference },
+      });
+    }
+  }
+
+  async postNotice(text: string): Promise<void> {
+    const p = this.place;
+    const body = { content: text, allowed_mentions: { parse: [] } };
+    if (p.kind === 'interaction' && !this.expired()) {
+      await this.rest.post(Routes.webhook(p.applicationId, p.token), { body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 } });
+    } else {
+      await this.postToChannel(body, this.firstId);
+    }
+  }
+}
