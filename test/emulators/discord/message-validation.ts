@@ -50,17 +50,19 @@ export function validateMessage(input: ValidateInput): ValidatedMessage {
   if (input.mode === 'edit' && existing && (existing.flags & FLAG.VoiceMessage) !== 0) throw errors.voiceNoEdit();
 
   const trees: Record<string, unknown>[] = [];
-  const content = body.content ?? (input.mode === 'edit' ? existing?.content : undefined) ?? '';
+  // A field left out keeps its value on edit; null clears it.
+  const field = <T>(key: string, kept: T | undefined, empty: T): unknown =>
+    key in body ? (body[key] ?? empty) : input.mode === 'edit' && kept !== undefined ? kept : empty;
+  const content = field('content', existing?.content, '');
   if (typeof content !== 'string') trees.push(at(['content'], fieldError('BASE_TYPE_STRING', 'Must be a string.')));
   else if (content.length > LIMITS.content) trees.push(at(['content'], maxLen(LIMITS.content)));
 
-  const embeds = body.embeds ?? (input.mode === 'edit' ? existing?.embeds : undefined) ?? [];
+  const embeds = field<unknown[]>('embeds', existing?.embeds, []);
   if (!Array.isArray(embeds)) trees.push(at(['embeds'], fieldError('BASE_TYPE_LIST', 'Must be a list.')));
   else trees.push(...embedErrors(embeds));
 
-  const rawFlags = typeof body.flags === 'number' ? body.flags : 0;
-  const flags = computeFlags(input, rawFlags);
-  const components = body.components ?? (input.mode === 'edit' ? existing?.components : undefined) ?? [];
+  const flags = computeFlags(input, typeof body.flags === 'number' ? body.flags : undefined);
+  const components = field<unknown[]>('components', existing?.components, []);
   if (!Array.isArray(components)) trees.push(at(['components'], fieldError('BASE_TYPE_LIST', 'Must be a list.')));
   else if ((flags & COMPONENTS_V2) === 0) trees.push(...componentErrors(components));
 
@@ -93,14 +95,15 @@ export function validateMessage(input: ValidateInput): ValidatedMessage {
   return out;
 }
 
-function computeFlags(input: ValidateInput, raw: number): number {
+function computeFlags(input: ValidateInput, raw: number | undefined): number {
   if (input.mode === 'edit') {
     const old = input.existing?.flags ?? 0;
+    if (raw === undefined) return old & ~FLAG.Loading;
     // Only SUPPRESS_EMBEDS is editable; other bits (IS_VOICE_MESSAGE included) are ignored. Editing a deferred
     // reply ends its loading state.
     return ((old & ~EDITABLE_FLAGS) | (raw & EDITABLE_FLAGS)) & ~FLAG.Loading;
   }
-  return raw & (CREATE_FLAGS | (input.allowEphemeral ? FLAG.Ephemeral : 0));
+  return (raw ?? 0) & (CREATE_FLAGS | (input.allowEphemeral ? FLAG.Ephemeral : 0));
 }
 
 function embedErrors(embeds: unknown[]): Record<string, unknown>[] {

@@ -227,6 +227,13 @@ export interface IdentifyRecord {
   closeCode?: number;
 }
 
+export interface GatewayStats {
+  /** Sockets currently open and identified or resumed. */
+  readonly connected: number;
+  readonly heartbeats: number;
+  readonly resumes: readonly { at: number; sessionId: string; seq: number; replayed: number }[];
+}
+
 export interface DiscordEmulator {
   /** e.g. http://127.0.0.1:PORT/api → new Client({ rest: { api: apiUrl } }) */
   readonly apiUrl: string;
@@ -252,6 +259,7 @@ export interface DiscordEmulator {
   /** The calls answered 429 (buckets, global, or injected). */
   readonly rateLimited: readonly RecordedCall[];
   readonly identifies: readonly IdentifyRecord[];
+  readonly gateway: GatewayStats;
   /** Visible (not deleted) messages of a channel in order, ephemeral ones included (flag 64). */
   messages(channelId: string): MessageView[];
   /** Any message by id, deleted ones included. */

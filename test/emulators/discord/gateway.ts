@@ -1,0 +1,186 @@
+// The gateway: HELLO → IDENTIFY → READY + GUILD_CREATE, heartbeats, RESUME with replay, intent-filtered dispatches.
+
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { guildCreateObject, userObject, type Json } from './api-objects.js';
+import { INTENT, type Ctx, type GatewayPort, type GatewayView } from './context.js';
+import type { IdentifyRecord } from './types.js';
+
+const OP = { Dispatch: 0, Heartbeat: 1, Identify: 2, Presence: 3, VoiceState: 4, Resume: 6, Reconnect: 7, RequestMembers: 8, InvalidSession: 9, Hello: 10, HeartbeatAck: 11 } as const;
+const CLOSE = { UnknownOpcode: 4001, Decode: 4002, NotAuthenticated: 4003, AuthFailed: 4004, AlreadyAuthenticated: 4005, InvalidVersion: 4012, InvalidIntents: 4013, DisallowedIntents: 4014 } as const;
+const REPLAY_LIMIT = 2000;
+
+interface Session {
+  id: string;
+  seq: number;
+  intents: number;
+  shard: [number, number];
+  sent: { s: number; text: string }[];
+  socket: WebSocket | null;
+  /** Closed by the client with 1000/1001: Discord drops such sessions. */
+  ended: boolean;
+}
+
+export class Gateway implements GatewayPort {
+  readonly identifies: IdentifyRecord[] = [];
+  readonly resumes: { at: number; sessionId: string; seq: number; replayed: number }[] = [];
+  heartbeats = 0;
+  private readonly sessions = new Map<string, Session>();
+  private readonly wss = new WebSocketServer({ noServer: true });
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly heartbeatIntervalMs: number,
+  ) {
+    this.wss.on('connection', (socket: WebSocket, req: IncomingMessage) => this.onConnection(socket, req));
+  }
+
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  dispatch(event: string, intent: number | null, build: (view: GatewayView) => Json): void {
+    for (const s of this.sessions.values()) {
+      if (s.ended || (intent !== null && (s.intents & intent) === 0)) continue;
+      this.send(s, event, build({ hasMessageContent: (s.intents & INTENT.MessageContent) !== 0 }));
+    }
+  }
+
+  /** Drops live sockets. No code: abrupt (the client sees 1006 and resumes); otherwise a close frame with it. */
+  disconnect(code?: number): void {
+    for (const s of this.sessions.values()) {
+      const socket = s.socket;
+      if (!socket) continue;
+      s.socket = null;
+      if (code === undefined) socket.terminate();
+      else socket.close(code, 'Emulator disconnect');
+    }
+  }
+
+  get connected(): number {
+    return [...this.sessions.values()].filter((s) => s.socket?.readyState === WebSocket.OPEN).length;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private send(s: Session, event: string, d: unknown): void {
+    s.seq += 1;
+    const text = JSON.stringify({ op: OP.Dispatch, t: event, s: s.seq, d });
+    s.sent.push({ s: s.seq, text });
+    if (s.sent.length > REPLAY_LIMIT) s.sent.shift();
+    if (s.socket?.readyState === WebSocket.OPEN) s.socket.send(text);
+  }
+
+  private onConnection(socket: WebSocket, req: IncomingMessage): void {
+    const query = new URL(req.url ?? '/', 'ws://localhost').searchParams;
+    if (query.get('v') !== '10') return void socket.close(CLOSE.InvalidVersion, 'Invalid API version.');
+    if ((query.get('encoding') ?? 'json') !== 'json') return void socket.close(CLOSE.Decode, 'Error while decoding payload.');
+    let session: Session | undefined;
+    socket.send(JSON.stringify({ op: OP.Hello, s: null, t: null, d: { heartbeat_interval: this.heartbeatIntervalMs, _trace: ['["gateway-emulator",{"micros":0}]'] } }));
+    socket.on('message', (raw: RawData) => {
+      let payload: { op?: unknown; d?: unknown };
+      try {
+        payload = JSON.parse(raw.toString()) as { op?: unknown; d?: unknown };
+      } catch {
+        return void socket.close(CLOSE.Decode, 'Error while decoding payload.');
+      }
+      const d = (payload.d ?? {}) as Record<string, unknown>;
+      switch (payload.op) {
+        case OP.Heartbeat:
+          this.heartbeats++;
+          return void socket.send(JSON.stringify({ op: OP.HeartbeatAck }));
+        case OP.Identify:
+          if (session) return void socket.close(CLOSE.AlreadyAuthenticated, 'You sent more than one identify payload.');
+          session = this.identify(socket, d);
+          return;
+        case OP.Resume:
+          if (session) return void socket.close(CLOSE.AlreadyAuthenticated, 'You sent more than one identify payload.');
+          session = this.resume(socket, d);
+          return;
+        case OP.Presence:
+        case OP.VoiceState:
+        case OP.RequestMembers:
+          if (!session) socket.close(CLOSE.NotAuthenticated, 'You sent a payload prior to identifying.');
+          return;
+        default:
+          return void socket.close(CLOSE.UnknownOpcode, 'Unknown opcode.');
+      }
+    });
+    socket.on('close', (code: number) => {
+      if (session && session.socket === socket) {
+        session.socket = null;
+        if (code === 1000 || code === 1001) session.ended = true;
+      }
+    });
+    socket.on('error', () => undefined);
+  }
+
+  private identify(socket: WebSocket, d: Record<string, unknown>): Session | undefined {
+    const intents = typeof d.intents === 'number' ? d.intents : NaN;
+    const record: IdentifyRecord = { at: this.ctx.clock.now(), intents, properties: d.properties, accepted: false };
+    this.identifies.push(record);
+    const refuse = (code: number, reason: string): undefined => {
+      record.closeCode = code;
+      socket.close(code, reason);
+      return undefined;
+    };
+    if (d.token !== this.ctx.botToken) return refuse(CLOSE.AuthFailed, 'Authentication failed.');
+    if (!Number.isInteger(intents) || intents < 0 || intents >= 1 << 26) return refuse(CLOSE.InvalidIntents, 'Invalid intent(s).');
+    if ((intents & INTENT.MessageContent) !== 0 && !this.ctx.grantMessageContent) {
+      return refuse(CLOSE.DisallowedIntents, 'Disallowed intent(s).');
+    }
+    record.accepted = true;
+    const shard = Array.isArray(d.shard) && d.shard.length === 2 ? (d.shard as [number, number]) : ([0, 1] as [number, number]);
+    const session: Session = { id: randomBytes(16).toString('hex'), seq: 0, intents, shard, sent: [], socket, ended: false };
+    this.sessions.set(session.id, session);
+    const { world } = this.ctx;
+    this.send(session, 'READY', {
+      v: 10,
+      user_settings: {},
+      user: { ...userObject(world.botUser), verified: true, mfa_enabled: false, email: null },
+      guilds: [...world.guilds.values()].map((g) => ({ id: g.id, unavailable: true })),
+      session_id: session.id,
+      session_type: 'normal',
+      resume_gateway_url: `${this.ctx.gatewayUrl()}/resume`,
+      relationships: [],
+      private_channels: [],
+      presences: [],
+      guild_join_requests: [],
+      geo_ordered_rtc_regions: [],
+      auth: {},
+      application: { id: this.ctx.applicationId, flags: this.ctx.grantMessageContent ? 1 << 18 : 0 },
+      shard,
+      _trace: ['["gateway-emulator",{"micros":0}]'],
+    });
+    if ((intents & INTENT.Guilds) !== 0) {
+      for (const g of world.guilds.values()) this.send(session, 'GUILD_CREATE', guildCreateObject(this.ctx, g));
+    }
+    return session;
+  }
+
+  private resume(socket: WebSocket, d: Record<string, unknown>): Session | undefined {
+    if (d.token !== this.ctx.botToken) {
+      socket.close(CLOSE.AuthFailed, 'Authentication failed.');
+      return undefined;
+    }
+    const session = typeof d.session_id === 'string' ? this.sessions.get(d.session_id) : undefined;
+    const seq = typeof d.seq === 'number' ? d.seq : 0;
+    const oldest = session?.sent[0]?.s ?? 1;
+    if (!session || session.ended || seq > session.seq || seq < oldest - 1) {
+      socket.send(JSON.stringify({ op: OP.InvalidSession, s: null, t: null, d: false }));
+      return undefined;
+    }
+    session.socket?.terminate();
+    session.socket = socket;
+    const missed = session.sent.filter((e) => e.s > seq);
+    for (const e of missed) socket.send(e.text);
+    this.resumes.push({ at: this.ctx.clock.now(), sessionId: session.id, seq, replayed: missed.length });
+    this.send(session, 'RESUMED', { _trace: ['["gateway-emulator",{"micros":0}]'] });
+    return session;
+  }
+}
