@@ -10,7 +10,10 @@ export type ReplyPlace =
   | { kind: 'interaction'; applicationId: string; token: string; channelId: string; createdAt: number; ephemeral: boolean; original: 'deferred' | 'followup' }
   | { kind: 'channel'; channelId: string; replyTo: string };
 
-/** Interaction tokens live 15 minutes; hand the reply over to channel messages a minute before. */
+/**
+ * Interaction tokens live 15 minutes. A minute before, a public reply switches to the bot token: its messages are
+ * edited, and new parts posted, through the channel routes (ephemeral replies cannot be, and keep the webhook).
+ */
 export const INTERACTION_HANDOFF_MS = 14 * 60_000;
 
 interface Posted { id: string }
@@ -27,8 +30,6 @@ export class DiscordReplySurface implements ChatSurface<string> {
   private header: ReplyHeader | undefined;
   /** First message of the reply (where the voice note replies to). */
   private firstId: string | undefined;
-  /** Webhook message → the channel message that continues it after the interaction token expired. */
-  private readonly moved = new Map<string, string>();
 
   constructor(
     private readonly rest: REST,
@@ -45,7 +46,7 @@ export class DiscordReplySurface implements ChatSurface<string> {
     const body = renderView(view, this.header, this.jobId);
     const p = this.place;
     let posted: Posted;
-    if (p.kind === 'channel' || this.expired()) {
+    if (p.kind === 'channel' || this.useBotToken()) {
       const replyTo = this.firstId ?? (p.kind === 'channel' ? p.replyTo : undefined);
       posted = await this.postToChannel(body, replyTo);
     } else if (view.part === 0 && p.original === 'deferred') {
@@ -62,28 +63,10 @@ export class DiscordReplySurface implements ChatSurface<string> {
   async edit(message: string, view: ReplyView): Promise<void> {
     const body = renderView(view, this.header, this.jobId);
     const p = this.place;
-    if (p.kind === 'channel') {
-      await this.rest.patch(Routes.channelMessage(p.channelId, message), { body });
-      return;
-    }
-    const moved = this.moved.get(message);
-    if (moved) {
-      await this.rest.patch(Routes.channelMessage(p.channelId, moved), { body });
-    } else if (this.expired() && !p.ephemeral) {
-      await this.handOff(message, view);
-    } else {
-      await this.rest.patch(Routes.webhookMessage(p.applicationId, p.token, message), { body });
-    }
-  }
-
-  /** Ends the webhook message with a pointer and continues the same view in a channel message. */
-  private async handOff(message: string, view: ReplyView): Promise<void> {
-    if (this.place.kind !== 'interaction') return;
-    const { applicationId, token } = this.place;
-    const pointer = renderView({ ...view, final: true, continued: true, outcome: undefined }, this.header, this.jobId);
-    await this.rest.patch(Routes.webhookMessage(applicationId, token, message), { body: pointer }).catch(() => undefined);
-    const posted = await this.postToChannel(renderView(view, this.header, this.jobId), message);
-    this.moved.set(message, posted.id);
+    const route = p.kind === 'channel' || this.useBotToken()
+      ? Routes.channelMessage(p.channelId, message)
+      : Routes.webhookMessage(p.applicationId, p.token, message);
+    await this.rest.patch(route, { body });
   }
 
   private postToChannel(body: object, replyTo: string | undefined): Promise<Posted> {
@@ -91,8 +74,9 @@ export class DiscordReplySurface implements ChatSurface<string> {
     return this.rest.post(Routes.channelMessages(this.place.channelId), { body: { ...body, ...reference } }) as Promise<Posted>;
   }
 
-  private expired(): boolean {
-    return this.place.kind === 'interaction' && this.clock.now() - this.place.createdAt > INTERACTION_HANDOFF_MS;
+  private useBotToken(): boolean {
+    const p = this.place;
+    return p.kind === 'interaction' && !p.ephemeral && this.clock.now() - p.createdAt > INTERACTION_HANDOFF_MS;
   }
 
   async postVoiceNote(note: VoiceNote): Promise<void> {
@@ -128,7 +112,7 @@ export class DiscordReplySurface implements ChatSurface<string> {
   async postNotice(text: string): Promise<void> {
     const p = this.place;
     const body = { content: text, allowed_mentions: { parse: [] } };
-    if (p.kind === 'interaction' && !this.expired()) {
+    if (p.kind === 'interaction' && !this.useBotToken()) {
       await this.rest.post(Routes.webhook(p.applicationId, p.token), { body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 } });
     } else {
       await this.postToChannel(body, this.firstId);
