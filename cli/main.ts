@@ -6,6 +6,7 @@ const USAGE = `Usage:
   livetranslate translate <file-or-url> --to <lang> [--from <lang>] [--voice <name>] [--text-only] [--out <file.ogg>] [--json]
   livetranslate start              run the bot with the platforms configured in the environment
   livetranslate register-commands  register the Discord commands and print the invite URL
+  livetranslate demo [--out f.ogg] the whole Discord flow on this machine against local emulators, no accounts
   livetranslate languages          list the languages and voices
 
 Exit codes: 0 done, 1 failed, 2 bad usage, 3 translation cut short by the model's output limit, 130 interrupted.`;
@@ -24,6 +25,10 @@ async function main(argv: string[]): Promise<number> {
       return translateCommand(rest);
     case 'start':
       return startCommand();
+    case 'demo': {
+      const { demoCommand } = await import('./demo-command.js');
+      return demoCommand(rest);
+    }
     case 'register-commands': {
       const { registerCommandsCommand } = await import('./register-command.js');
       return registerCommandsCommand();

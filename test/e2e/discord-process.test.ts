@@ -1,9 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordEmulator, type DiscordEmulator } from '../emulators/discord/index.js';
 import { startModelEmulator, type ModelEmulator } from '../emulators/model/index.js';
-import { fixtures } from '../support/media-fixtures.js';
+import { ffmpegDecode, fixtures, frequencyOf } from '../support/media-fixtures.js';
 import { botMessages, startDiscordStack } from './discord-stack.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/livetranslate.js');
@@ -58,6 +60,22 @@ describe('livetranslate start and register-commands (real processes against the 
     expect(log).not.toContain('test-key');
     expect(log).not.toContain(discord.botToken);
   });
+});
+
+describe('livetranslate demo', () => {
+  it('shows the whole flow with no accounts: edits as they happen, then the voice message in a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lt-demo-'));
+    const out = await new Promise<string>((done, fail) =>
+      execFile(process.execPath, [BIN, 'demo', '--out', 'note.ogg'], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } }, (err, stdout) => (err ? fail(err) : done(stdout))));
+    expect(out).toContain('alice runs /translate');
+    expect(out.match(/reply edited:/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(out).toContain('release moves to Thursday');
+    expect(out).toMatch(/voice message posted: 3\.00 s/);
+    const { samples, stderr } = ffmpegDecode(readFileSync(join(dir, 'note.ogg')), 48000);
+    expect(stderr).toBe('');
+    expect(samples.length / 48000).toBeCloseTo(3, 2);
+    expect(frequencyOf(samples, 48000)).toBeCloseTo(440, 0);
+  }, 30_000);
 });
 
 describe('Discord without the Message Content intent', () => {
