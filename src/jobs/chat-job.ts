@@ -35,7 +35,7 @@ export async function runChatJob<M>(
 ): Promise<ChatJobOutcome> {
   const log = deps.logger.child({ jobId: spec.id });
   const stream = new ReplyStream<M>({
-    surface, budget: deps.budget, logger: log,
+    surface, budget: deps.budget, logger: log, eagerFirstText: true,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.minIntervalMs !== undefined ? { minIntervalMs: deps.minIntervalMs } : {}),
   });

@@ -11,11 +11,11 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup(surfaceOptions: Partial<RecordingSurfaceOptions> = {}) {
+function setup(surfaceOptions: Partial<RecordingSurfaceOptions> = {}, eagerFirstText = false) {
   const surface = new RecordingSurface({ maxTextLength: 2_000, ...surfaceOptions });
   const budget = new EditBudget({ writes: 1_000, perMs: 1_000 }); // never the constraint here
   const logger = { warn: vi.fn() };
-  const stream = new ReplyStream({ surface, budget, minIntervalMs: 1_000, logger });
+  const stream = new ReplyStream({ surface, budget, minIntervalMs: 1_000, logger, eagerFirstText });
   return { surface, stream, logger };
 }
 
@@ -30,6 +30,26 @@ async function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unkn
 }
 
 describe('ReplyStream', () => {
+  it('with eagerFirstText, shows the first words at once and then keeps the interval', async () => {
+    const { surface, stream } = setup({}, true);
+    await stream.start();
+    await vi.advanceTimersByTimeAsync(200);
+    stream.append('Hello');
+    await vi.advanceTimersByTimeAsync(100); // t=300
+    stream.append(' world');
+    await vi.advanceTimersByTimeAsync(1_000); // t=1300
+    stream.append('.');
+    const ended = stream.end({ status: 'done' });
+    expect(await settle(ended)).toEqual({ value: undefined });
+    expect(surface.transcript()).toEqual([
+      'post@0 #1 p0 ""',
+      'edit@200 #1 p0 "Hello"',
+      'edit@1200 #1 p0 "Hello world"',
+      'edit@2200 #1 p0 "Hello world." final done',
+    ]);
+    expect(stream.stats().firstTextWriteAt).toBe(200);
+  });
+
   it('shows the user: empty part 0 at once, the text as it grows, then the final view with the outcome', async () => {
     const { surface, stream } = setup();
     await stream.start();

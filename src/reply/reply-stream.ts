@@ -51,6 +51,7 @@ export class ReplyStream<M = unknown> {
   private readonly budget: WriteBudget;
   private readonly clock: Clock;
   private readonly minIntervalMs: number;
+  private readonly eagerFirstText: boolean;
   private readonly logger: ReplyLogger;
 
   private text = '';
@@ -86,6 +87,7 @@ export class ReplyStream<M = unknown> {
     this.budget = options.budget;
     this.clock = options.clock ?? systemClock;
     this.minIntervalMs = options.minIntervalMs ?? 1_000;
+    this.eagerFirstText = options.eagerFirstText ?? false;
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -170,7 +172,9 @@ export class ReplyStream<M = unknown> {
 
   private async waitTurn(final: boolean): Promise<void> {
     for (;;) {
-      const wait = Math.max(this.lastWriteAt + this.minIntervalMs, this.notBefore) - this.clock.now();
+      const eager = this.eagerFirstText && this.shown === '' && this.part === 0 && this.rest() !== '';
+      const interval = eager ? 0 : this.minIntervalMs;
+      const wait = Math.max(this.lastWriteAt + interval, this.notBefore) - this.clock.now();
       if (wait > 0) await this.clock.sleep(wait);
       const priority: WritePriority = final || this.wantsFinal() ? 'final' : 'normal';
       const controller = new AbortController();

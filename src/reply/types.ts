@@ -81,6 +81,11 @@ export interface ReplyStreamOptions<M = unknown> {
   clock?: Clock;
   /** Per-reply floor between the starts of two writes, in ms. Default 1000. */
   minIntervalMs?: number;
+  /**
+   * Write the first text right after the empty "translating…" post instead of waiting out `minIntervalMs` (the
+   * budget still applies): the interval exists to coalesce a growing text, not to delay the first words. Default false.
+   */
+  eagerFirstText?: boolean;
   logger?: ReplyLogger;
 }
 
