@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { startModelEmulator } from '../test/emulators/model/index.js';
+import { discordBench } from './discord.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const child = resolve(import.meta.dirname, 'audio-pipeline.ts');
@@ -50,3 +51,8 @@ console.log(`Audio pipeline, median of ${RUNS} runs each (node ${process.version
 console.log('| output | measure | as built (stream) | seed guide (after) | ratio |');
 console.log('|---|---|---|---|---|');
 console.log(rows.join('\n'));
+
+console.log(`\nDiscord, against the emulators in one process (${new Date().toISOString().slice(0, 10)})\n`);
+console.log('| measure | value | note |');
+console.log('|---|---|---|');
+console.log((await discordBench(RUNS)).join('\n'));

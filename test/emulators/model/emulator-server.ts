@@ -121,7 +121,13 @@ export async function startModelEmulator(options: StartOptions = {}): Promise<Mo
           ? (fault as StreamFault)
           : undefined;
       record.status = 200;
-      await sendStream(res, plan.chunks, { requestId, delayMs, sendDone: opts.sendDone, fault: streamFault });
+      const onSent = (chunk: object): void => {
+        const delta = (chunk as { choices?: { delta?: { content?: string; audio?: unknown } }[] }).choices?.[0]?.delta;
+        const at = Date.now();
+        if (delta?.content) record.firstTextAt ??= at;
+        if (delta?.audio) record.lastAudioAt = at;
+      };
+      await sendStream(res, plan.chunks, { requestId, delayMs, sendDone: opts.sendDone, fault: streamFault, onSent });
     } catch (e) {
       fail(e instanceof ServiceError ? e : new ServiceError(500, 'InternalError', `Emulator error: ${String(e)}`));
     }

@@ -16,6 +16,8 @@ export interface SendOptions {
   delayMs: () => number;
   sendDone: boolean;
   fault?: StreamFault;
+  /** Called with each chunk right after it was handed to the socket (for timing records). */
+  onSent?: (chunk: object) => void;
 }
 
 /** Writes and resolves once the data was handed to the socket (or the response is gone). */
@@ -69,6 +71,7 @@ export async function sendStream(res: ServerResponse, chunks: object[], opts: Se
     else await nextTurn();
     if (res.destroyed) return; // the client went away
     await write(res, `data: ${JSON.stringify(chunks[i])}\n\n`);
+    opts.onSent?.(chunks[i]!);
   }
   if (opts.sendDone) await write(res, 'data: [DONE]\n\n');
   res.end();

@@ -61,6 +61,9 @@ export interface RecordedRequest {
   /** Decoded size of the body's (first, shortened) data URI, when it had one. */
   inputBytes?: number;
   input?: RecordedInput;
+  /** Date.now() when the first text delta and the last audio fragment were handed to the socket. */
+  firstTextAt?: number;
+  lastAudioAt?: number;
   /** HTTP status answered (200 for streams, even if later cut). */
   status: number;
   errorCode?: string;
