@@ -109,13 +109,24 @@ export class DiscordReplySurface implements ChatSurface<string> {
     }
   }
 
-  async postNotice(text: string): Promise<void> {
+  postNotice(text: string): Promise<void> {
+    return this.postExtra({ content: text, allowed_mentions: { parse: [] } });
+  }
+
+  postTextFile(name: string, text: string): Promise<void> {
+    return this.postExtra({ content: '📄 The whole translation as a text file', allowed_mentions: { parse: [] } },
+      [{ name, data: Buffer.from(text, 'utf8'), contentType: 'text/plain; charset=utf-8' }]);
+  }
+
+  /** A message after the reply: a follow-up while the interaction lasts, else a channel reply to the first part. */
+  private async postExtra(body: object, files?: { name: string; data: Buffer; contentType: string }[]): Promise<void> {
     const p = this.place;
-    const body = { content: text, allowed_mentions: { parse: [] } };
+    const extra = files ? { files } : {};
     if (p.kind === 'interaction' && !this.useBotToken()) {
-      await this.rest.post(Routes.webhook(p.applicationId, p.token), { body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 } });
+      await this.rest.post(Routes.webhook(p.applicationId, p.token), { ...extra, body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 } });
     } else {
-      await this.postToChannel(body, this.firstId);
+      const reference = this.firstId ? { message_reference: { message_id: this.firstId, fail_if_not_exists: false } } : {};
+      await this.rest.post(Routes.channelMessages(p.channelId), { ...extra, body: { ...body, ...reference } });
     }
   }
 }

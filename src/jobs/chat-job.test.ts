@@ -39,6 +39,11 @@ class RecordingChatSurface extends RecordingSurface implements ChatSurface<numbe
     this.notices.push(text);
     this.order.push('notice');
   }
+  readonly textFiles: { name: string; text: string }[] = [];
+  async postTextFile(name: string, text: string): Promise<void> {
+    this.textFiles.push({ name, text });
+    this.order.push('text file');
+  }
   last() {
     return [...this.shown.values()].at(-1)!;
   }
@@ -119,6 +124,19 @@ describe('runChatJob (core against a recording surface, model emulator behind)',
     expect(outcome).toEqual({ status: 'cancelled' });
     expect(s.last()).toMatchObject({ final: true, outcome: { status: 'cancelled' } });
     expect(s.voiceNotes).toHaveLength(0);
+  });
+
+  it('attaches a long translation as a text file too, and a short one not', async () => {
+    const long = 'A long sentence that keeps going. '.repeat(150);
+    emu.configure({ text: long, chunkDelayMs: 0 });
+    const s = surface();
+    await runChatJob(spec({ ask: { to: 'en', textOnly: true } }), s, deps, new AbortController().signal);
+    expect(s.textFiles).toEqual([{ name: 'translation.txt', text: long }]);
+    expect(s.finalTexts().join('')).toBe(long);
+    const short = surface();
+    emu.configure({ text: 'Short.' });
+    await runChatJob(spec({ ask: { to: 'en', textOnly: true } }), short, deps, new AbortController().signal);
+    expect(short.textFiles).toEqual([]);
   });
 
   it('tells the user when the voice note cannot be posted', async () => {

@@ -5,7 +5,7 @@ import type { PreparedMedia } from '../media/types.js';
 import { runTranslation, type TranslationResult } from '../pipeline.js';
 import { planTranslation, type TranslationPlan } from '../plan.js';
 import { ReplyStream } from '../reply/reply-stream.js';
-import type { ChatJobDeps, ChatJobOutcome, ChatJobSpec, ChatSurface, ReplyHeader } from './types.js';
+import { LONG_TEXT_CHARS, type ChatJobDeps, type ChatJobOutcome, type ChatJobSpec, type ChatSurface, type ReplyHeader } from './types.js';
 
 const named = (l: Language) => `${l.countries[0] ? `${flagEmoji(l.countries[0])} ` : ''}${l.name}`;
 
@@ -60,6 +60,9 @@ export async function runChatJob<M>(
   await stream
     .end({ status: 'done', truncated: result.truncated, footer: footerFor(result) })
     .catch((e: unknown) => log.error({ err: e }, 'could not show the finished translation'));
+  if (result.text.length > LONG_TEXT_CHARS) {
+    await surface.postTextFile('translation.txt', result.text).catch((e: unknown) => log.error({ err: e }, 'could not attach the text file'));
+  }
   let voice: 'posted' | 'none' | 'failed' = 'none';
   if (result.voiceNote) {
     try {

@@ -36,12 +36,18 @@ export interface ReplyHeader {
  *   platform refuses voice messages (Discord 50173 → a plain audio file) and may throw only when nothing could be
  *   posted; the job then logs it and tells the user in a short follow-up through `postNotice`.
  * - `postNotice` posts a short standalone line in the reply's place (a thread reply, a follow-up).
+ * - `postTextFile` attaches the whole translation as a text file, called after the final view when the text is
+ *   longer than `LONG_TEXT_CHARS` (several messages): easier to read, copy and keep than a run of messages.
  */
 export interface ChatSurface<M = unknown> extends ReplySurface<M> {
   setHeader(header: ReplyHeader): void;
   postVoiceNote(note: VoiceNote): Promise<void>;
   postNotice(text: string): Promise<void>;
+  postTextFile(name: string, text: string): Promise<void>;
 }
+
+/** Past this many characters a translation is also attached as a .txt file. */
+export const LONG_TEXT_CHARS = 4_000;
 
 export interface ChatJobSpec {
   /** Unique id, also used in button custom ids (Cancel, Retry). */

@@ -125,19 +125,21 @@ describe('Discord: /translate', () => {
     expect(file.attachments[0]).toMatchObject({ filename: 'translation.ogg', contentType: 'audio/ogg' });
   });
 
-  it('continues text longer than one message in follow-on messages, losing nothing', async () => {
-    const long = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ') + '.';
+  it('continues text longer than one message in follow-on messages, losing nothing, and attaches it as .txt', async () => {
+    const long = Array.from({ length: 600 }, (_, i) => `word${i}`).join(' ') + '.';
     s.model.configure({ text: long, chunkDelayMs: 1 });
     const h = await s.discord.slashCommand({ userId: s.bob.id, channelId: s.channel.id, name: 'translate', options: { to: 'es', text_only: true }, attachments: { file: wavFile(1) } });
     const view = await s.discord.waitFor(() => {
       const v = s.discord.interaction(h);
-      const last = v.followups.at(-1);
-      return v.followups.length >= 2 && last && /characters/.test(last.content) ? v : undefined;
+      return v.followups.some((f) => /characters/.test(f.content)) ? v : undefined;
     }, 20_000);
-    const parts = [view.original!, ...view.followups];
+    const parts = [view.original!, ...view.followups.filter((f) => f.attachments.length === 0)];
+    expect(parts.length).toBeGreaterThanOrEqual(4);
     for (const p of parts) expect(p.content.length).toBeLessThanOrEqual(2000);
     const body = (p: MessageView) => p.content.split('\n').filter((l) => l.startsWith('word')).join('');
     expect(parts.map(body).join('')).toBe(long);
+    const txt = await s.discord.waitFor(() => s.discord.interaction(h).followups.find((f) => f.attachments[0]?.filename === 'translation.txt'), 10_000);
+    expect(s.discord.file(txt.attachments[0]!.id)!.toString('utf8')).toBe(long);
   });
 
   it('autocompletes languages and lists them with /languages', async () => {
@@ -184,6 +186,31 @@ describe('Discord: message menus and reactions', () => {
     expect(reply.content).toContain('Bonjour à tous.');
     await voiceMessageAfter(botMessages(s).filter((m) => m.voiceMessage && m.referencedMessageId !== reply.id).length);
     expect(s.model.requests).toHaveLength(1);
+  });
+
+  it('a message with two attachments gets both translated, in order', async () => {
+    s.model.configure({ text: 'Translated.', audioSeconds: 1 });
+    const channel = s.discord.createChannel(s.guild.id, { name: 'two-files' });
+    const note = s.discord.postUserMessage(channel.id, s.bob.id, { files: [{ ...wavFile(1), name: 'first.wav' }, { name: 'second.mp3', data: fixtures.mp3(1), contentType: 'audio/mpeg' }] });
+    s.discord.addReaction(channel.id, note.id, s.alice.id, '🇩🇪');
+    const replies = await s.discord.waitFor(() => {
+      const r = botMessages(s, channel).filter((m) => m.referencedMessageId === note.id && !m.voiceMessage && /characters/.test(m.content));
+      return r.length === 2 ? r : undefined;
+    }, 20_000);
+    expect(replies.map((r) => /`(first\.wav|second\.mp3)`/.exec(r.content)?.[1])).toEqual(['first.wav', 'second.mp3']);
+    expect(s.model.requests.map((r) => r.input?.sniffed)).toEqual(['wav', 'mp3']);
+  });
+
+  it('lets a moderator (Manage Messages) cancel someone else\'s translation', async () => {
+    s.model.configure({ text: 'word '.repeat(60), chunkDelayMs: 100 });
+    const mod = s.discord.createUser({ username: 'mod' });
+    s.discord.setMemberPermissions(s.guild.id, mod.id, 1n << 13n);
+    const h = await s.discord.slashCommand({ userId: s.alice.id, channelId: s.channel.id, name: 'translate', options: { to: 'de' }, attachments: { file: wavFile(1) } });
+    const streaming = await s.discord.waitFor(() => { const o = s.discord.interaction(h).original; return o && buttons(o).includes('Cancel') ? o : undefined; }, 10_000);
+    const cancelId = (streaming.components as { components: { custom_id: string }[] }[])[0]!.components[0]!.custom_id;
+    await s.discord.clickButton({ userId: mod.id, channelId: s.channel.id, messageId: streaming.id, customId: cancelId });
+    const done = await s.discord.waitFor(() => { const o = s.discord.interaction(h).original; return o?.content.includes('Cancelled') ? o : undefined; }, 10_000);
+    expect(done.components).toEqual([]);
   });
 
   it('a burst of jobs in one channel all finish within the shared edit budget, without a 429 storm', async () => {
