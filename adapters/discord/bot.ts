@@ -4,7 +4,9 @@ import type { Logger } from '../../src/logger.js';
 import type { IntakeOptions } from '../../src/media/types.js';
 import type { TranslatorLike } from '../../src/translator/types.js';
 import { registerCommands } from './commands.js';
-import { DiscordJobs } from './discord-jobs.js';
+import { ChatJobs } from '../../src/jobs/chat-jobs.js';
+import { EDIT_LIMITS } from '../../src/reply/edit-budget.js';
+import { DiscordReplySurface, type ReplyPlace } from './reply-surface.js';
 import { DiscordInteractions } from './interactions.js';
 import { DiscordReactions } from './reactions.js';
 
@@ -23,7 +25,7 @@ export interface DiscordBotOptions {
 
 export interface DiscordBot {
   client: Client;
-  jobs: DiscordJobs;
+  jobs: ChatJobs<ReplyPlace>;
   /** Whether the gateway granted the Message Content intent (reactions on others' messages need it). */
   readonly messageContent: boolean;
   stop(): Promise<void>;
@@ -69,10 +71,18 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     client = await login(options, false);
   }
   const clock = options.clock ?? systemClock;
-  const jobs = new DiscordJobs(client.rest, {
-    translator: options.translator, intake: { ...options.intake, passUrls: false }, logger: log, clock,
-    ...(options.minIntervalMs !== undefined ? { minIntervalMs: options.minIntervalMs } : {}),
-  }, clock);
+  const rest = client.rest;
+  const jobs = new ChatJobs<ReplyPlace>({
+    deps: {
+      translator: options.translator, intake: { ...options.intake, passUrls: false }, logger: log, clock,
+      ...(options.minIntervalMs !== undefined ? { minIntervalMs: options.minIntervalMs } : {}),
+    },
+    limits: EDIT_LIMITS.discordChannel,
+    clock,
+    surfaceFor: (place, jobId) => new DiscordReplySurface(rest, place, jobId, clock),
+    // Discord limits edits per channel (bot token) and per interaction webhook
+    scopeOf: (place) => (place.kind === 'interaction' ? `webhook:${place.token.slice(-16)}` : `channel:${place.channelId}`),
+  });
   const interactions = new DiscordInteractions(jobs, log, () => clock.now());
   const reactions = new DiscordReactions(jobs, log, () => messageContent);
   client.on(Events.InteractionCreate, (i) => void interactions.handle(i));

@@ -11,7 +11,7 @@ import { asTranslateError, userMessage } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import type { TranslationAsk } from '../../src/plan.js';
 import { displayName, mediaAttachments } from './attachments.js';
-import { jobKey, type DiscordJobRequest, type DiscordJobs } from './discord-jobs.js';
+import { jobKey, type ChatJobRequest, type ChatJobs } from '../../src/jobs/chat-jobs.js';
 import { customId } from './render.js';
 import type { ReplyPlace } from './reply-surface.js';
 
@@ -24,7 +24,7 @@ const PICK_TTL_MS = 15 * 60_000;
 export class DiscordInteractions {
   private readonly pending = new Map<string, { attachments: Attachment[]; at: number }>();
 
-  constructor(private readonly jobs: DiscordJobs, private readonly logger: Logger, private readonly now: () => number) {}
+  constructor(private readonly jobs: ChatJobs<ReplyPlace>, private readonly logger: Logger, private readonly now: () => number) {}
 
   async handle(interaction: Interaction): Promise<void> {
     try {
@@ -142,7 +142,7 @@ export class DiscordInteractions {
     }
   }
 
-  private async start(request: DiscordJobRequest, userId: string, place: ReplyPlace, i: Interaction): Promise<void> {
+  private async start(request: ChatJobRequest, userId: string, place: ReplyPlace, i: Interaction): Promise<void> {
     const run = this.jobs.run(request, userId, place);
     if (run) {
       await run;
@@ -155,7 +155,7 @@ export class DiscordInteractions {
   }
 
   /** `unique` makes an explicit command its own job; menus and reactions on the same file and language run once. */
-  private request(file: Attachment, ask: TranslationAsk, unique?: string): DiscordJobRequest {
+  private request(file: Attachment, ask: TranslationAsk, unique?: string): ChatJobRequest {
     return { source: { kind: 'url', url: file.url }, fileName: displayName(file), ask, key: jobKey(file.id, ask, unique) };
   }
 

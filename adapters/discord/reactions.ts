@@ -2,7 +2,8 @@ import type { MessageReaction, PartialMessageReaction, PartialUser, User } from 
 import { languageFromFlag } from '../../src/languages.js';
 import type { Logger } from '../../src/logger.js';
 import { displayName, mediaAttachments } from './attachments.js';
-import { jobKey, type DiscordJobs } from './discord-jobs.js';
+import { jobKey, type ChatJobs } from '../../src/jobs/chat-jobs.js';
+import type { ReplyPlace } from './reply-surface.js';
 
 const HINT = "I can't read the attachments of other people's messages here (the bot lacks the Message Content " +
   'intent). Use the **Translate** command from the message menu instead (right-click or long-press → Apps).';
@@ -13,7 +14,7 @@ const HINT = "I can't read the attachments of other people's messages here (the 
  */
 export class DiscordReactions {
   constructor(
-    private readonly jobs: DiscordJobs,
+    private readonly jobs: ChatJobs<ReplyPlace>,
     private readonly logger: Logger,
     private readonly canReadOthers: () => boolean,
   ) {}
