@@ -31,9 +31,6 @@ export async function startCommand(): Promise<number> {
         '(see .env.example). `livetranslate translate <file> --to <lang>` works without a platform.',
     );
   }
-  if (config.slack && !config.discord) {
-    throw new TranslateError('CONFIG_MISSING', 'Slack support is not part of this build yet; set DISCORD_TOKEN to run on Discord.');
-  }
   const logger = createLogger(config.logLevel);
   const deps = sharedDeps(config, logger);
   const stops: Array<() => Promise<void>> = [];
@@ -42,7 +39,14 @@ export async function startCommand(): Promise<number> {
     const bot = await startDiscordBot({ ...deps, token: config.discord.token, apiUrl: config.discord.apiUrl, guildId: config.discord.guildId, logger });
     stops.push(() => bot.stop());
   }
-  if (config.slack) logger.warn('Slack credentials found, but Slack support is not part of this build yet');
+  if (config.slack) {
+    const { startSlackBot } = await import('../adapters/slack/app.js');
+    const bot = await startSlackBot({
+      ...deps, botToken: config.slack.botToken, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken,
+      apiUrl: config.slack.apiUrl, port: config.port, logger,
+    });
+    stops.push(() => bot.stop());
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -39,11 +39,20 @@ export async function runChatJob<M>(
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.minIntervalMs !== undefined ? { minIntervalMs: deps.minIntervalMs } : {}),
   });
+  // The request is understood before the first post, so the reply shows languages and voice from its first
+  // moment (Slack's native streams cannot rewrite what they showed).
+  let plan: TranslationPlan | undefined;
+  let planError: unknown;
+  try {
+    plan = planTranslation(spec.ask, { strict: false });
+    surface.setHeader(headerFor(plan, undefined, spec.fileName));
+  } catch (err) {
+    planError = err;
+  }
   await stream.start().catch((err: unknown) => log.warn({ err }, 'first reply post failed; will retry with the next write'));
   let result: TranslationResult;
   try {
-    const plan = planTranslation(spec.ask, { strict: false });
-    surface.setHeader(headerFor(plan, undefined, spec.fileName));
+    if (!plan) throw planError;
     const media = await prepareMedia(spec.source, { ...deps.intake, signal });
     surface.setHeader(headerFor(plan, media, spec.fileName));
     log.info({ target: plan.target.code, source: plan.source?.code, media: media.sent }, 'translating');

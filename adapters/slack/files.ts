@@ -1,0 +1,28 @@
+import { TranslateError, userMessage } from '../../src/errors.js';
+import type { MediaSource } from '../../src/media/types.js';
+import type { SlackFile } from './modals.js';
+
+const MEDIA_EXTENSIONS = /\.(ogg|oga|opus|mp3|wav|m4a|aac|amr|3gp|3gpp|flac|webm|mp4|mov|mkv|avi)$/i;
+
+/** The files worth translating: audio or video (uploads and Slack's own audio/video clips). */
+export function mediaFiles(files: SlackFile[] | undefined): SlackFile[] {
+  return (files ?? []).filter((f) => /^(audio|video)\//.test(f.mimetype ?? '') || /^slack_(audio|video)$/.test(f.subtype ?? '') || MEDIA_EXTENSIONS.test(f.name ?? ''));
+}
+
+/** The download of a Slack file: private URLs need the bot token (without it Slack sends a sign-in page). */
+export function fileSource(file: SlackFile, botToken: string): MediaSource {
+  const url = file.url_private_download ?? file.url_private ?? '';
+  return { kind: 'url', url, headers: { Authorization: `Bearer ${botToken}` } };
+}
+
+export function fileLabel(file: SlackFile): string {
+  return file.subtype === 'slack_audio' ? 'audio clip' : file.subtype === 'slack_video' ? 'video clip' : (file.name ?? 'file');
+}
+
+/** A refusal that can be said before downloading anything (ephemeral to the requester), or undefined. */
+export function refusalBeforeDownload(files: SlackFile[], maxBytes: number): string | undefined {
+  if (files.length === 0) return 'That message has no audio or video file to translate.';
+  const big = files.find((f) => (f.size ?? 0) > maxBytes);
+  if (big) return userMessage(new TranslateError('FILE_TOO_LARGE', `(${big.name ?? 'file'}: the limit is ${(maxBytes / 1048576).toFixed(0)} MB)`));
+  return undefined;
+}

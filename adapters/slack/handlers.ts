@@ -1,0 +1,136 @@
+import type { App, webApi } from '@slack/bolt';
+import { jobKey, type ChatJobRequest, type ChatJobs } from '../../src/jobs/chat-jobs.js';
+import { findLanguage, languageFromFlag, languageFromLocale } from '../../src/languages.js';
+import type { Logger } from '../../src/logger.js';
+import type { TranslationAsk } from '../../src/plan.js';
+import { fileLabel, fileSource, mediaFiles, refusalBeforeDownload } from './files.js';
+import { MODAL_CALLBACK, readModal, translateModal, type ModalTarget, type SlackFile } from './modals.js';
+import type { SlackPlace } from './reply-surface.js';
+
+interface MessageWithFiles { ts: string; thread_ts?: string; files?: SlackFile[] }
+
+/** Routes Slack's shortcuts, slash command, modal submissions, reactions and buttons into chat jobs. */
+export class SlackHandlers {
+  constructor(
+    private readonly jobs: ChatJobs<SlackPlace>,
+    private readonly client: webApi.WebClient,
+    private readonly logger: Logger,
+    private readonly botToken: string,
+    private readonly maxBytes: number,
+  ) {}
+
+  register(app: App): void {
+    app.shortcut('translate_message', async ({ ack, shortcut }) => {
+      await ack();
+      const s = shortcut as unknown as { user: { id: string }; team: { id: string } | null; channel: { id: string }; message: MessageWithFiles };
+      const to = await this.userLanguage(s.user.id);
+      this.translateMessage(s.team?.id ?? '', s.channel.id, s.message, s.user.id, { to });
+    });
+    app.shortcut('translate_message_to', async ({ ack, shortcut }) => {
+      await ack();
+      const s = shortcut as unknown as { trigger_id: string; user: { id: string }; channel: { id: string }; message: MessageWithFiles };
+      if (await this.refuseEarly(s.channel.id, s.user.id, mediaFiles(s.message.files))) return;
+      const target: ModalTarget = { channelId: s.channel.id, messageTs: s.message.ts, threadTs: s.message.thread_ts ?? s.message.ts };
+      await this.client.views.open({ trigger_id: s.trigger_id, view: translateModal(target, await this.userLanguage(s.user.id), false) as never });
+    });
+    app.command('/translate', async ({ ack, command }) => {
+      await ack();
+      const target: ModalTarget = { channelId: command.channel_id };
+      await this.client.views.open({ trigger_id: command.trigger_id, view: translateModal(target, await this.userLanguage(command.user_id), true) as never });
+    });
+    app.view(MODAL_CALLBACK, async ({ ack, view, body }) => {
+      const { ask, files } = readModal(view.state.values as never);
+      const target = JSON.parse(view.private_metadata) as ModalTarget;
+      const teamId = body.team?.id ?? '';
+      if (!target.messageTs) {
+        const media = mediaFiles(files);
+        const refusal = refusalBeforeDownload(media, this.maxBytes);
+        if (refusal) return void (await ack({ response_action: 'errors', errors: { file: refusal } }));
+        await ack();
+        this.start(media, ask, body.user.id, { teamId, channelId: target.channelId, threadTs: undefined, userId: body.user.id });
+        return;
+      }
+      await ack();
+      const message = await this.fetchMessage(target.channelId, target.messageTs);
+      if (message) this.translateMessage(teamId, target.channelId, message, body.user.id, ask);
+    });
+    app.event('reaction_added', async ({ event, body }) => {
+      const language = languageFromFlag(event.reaction);
+      if (!language || event.item.type !== 'message') return;
+      const message = await this.fetchMessage(event.item.channel, event.item.ts);
+      const media = mediaFiles(message?.files);
+      if (!message || media.length === 0) return;
+      const teamId = (body as { team_id?: string }).team_id ?? '';
+      this.start(media, { to: language.code }, event.user, { teamId, channelId: event.item.channel, threadTs: message.thread_ts ?? message.ts, userId: event.user });
+    });
+    app.action(/^lt:(cancel|retry):/, async ({ ack, action, body }) => {
+      await ack();
+      const b = body as unknown as { user: { id: string }; team?: { id: string } | null; channel?: { id: string }; message?: { ts: string; thread_ts?: string } };
+      const [, verb, jobId = ''] = (action as { action_id: string }).action_id.split(':');
+      const channelId = b.channel?.id ?? '';
+      if (verb === 'cancel') {
+        const job = this.jobs.registry.get(jobId);
+        if (!job) return;
+        if (job.requesterId === b.user.id || (await this.isAdmin(b.user.id))) this.jobs.registry.cancel(jobId);
+        else await this.ephemeral(channelId, b.user.id, 'Only the person who asked for this translation, or a workspace admin, can cancel it.');
+        return;
+      }
+      const finished = this.jobs.registry.finishedRequest(jobId);
+      if (!finished) return void (await this.ephemeral(channelId, b.user.id, 'This translation can no longer be retried here; ask again.'));
+      const place = { teamId: b.team?.id ?? '', channelId, threadTs: b.message?.thread_ts ?? b.message?.ts, userId: b.user.id };
+      void this.run(finished.request, b.user.id, place);
+    });
+  }
+
+  /** Translates every audio/video file of a message into its thread, or tells the requester why not. */
+  private translateMessage(teamId: string, channelId: string, message: MessageWithFiles, userId: string, ask: TranslationAsk): void {
+    const media = mediaFiles(message.files);
+    void this.refuseEarly(channelId, userId, media).then((refused) => {
+      if (!refused) this.start(media, ask, userId, { teamId, channelId, threadTs: message.thread_ts ?? message.ts, userId });
+    });
+  }
+
+  private start(files: SlackFile[], ask: TranslationAsk, userId: string, place: SlackPlace): void {
+    const languageName = findLanguage(ask.to)?.name;
+    void (async () => {
+      for (const file of files) {
+        const request: ChatJobRequest = { source: fileSource(file, this.botToken), fileName: fileLabel(file), ask, key: jobKey(file.id, ask) };
+        await this.run(request, userId, { ...place, ...(languageName ? { languageName } : {}) });
+      }
+    })();
+  }
+
+  private async run(request: ChatJobRequest, userId: string, place: SlackPlace): Promise<void> {
+    try {
+      await this.jobs.run(request, userId, place);
+    } catch (err) {
+      this.logger.error({ err }, 'slack job failed');
+    }
+  }
+
+  private async refuseEarly(channelId: string, userId: string, media: SlackFile[]): Promise<boolean> {
+    const refusal = refusalBeforeDownload(media, this.maxBytes);
+    if (refusal) await this.ephemeral(channelId, userId, refusal);
+    return refusal !== undefined;
+  }
+
+  private async ephemeral(channel: string, user: string, text: string): Promise<void> {
+    await this.client.chat.postEphemeral({ channel, user, text }).catch((err: unknown) => this.logger.warn({ err }, 'ephemeral failed'));
+  }
+
+  private async fetchMessage(channel: string, ts: string): Promise<MessageWithFiles | undefined> {
+    const res = await this.client.conversations.replies({ channel, ts, limit: 1, inclusive: true });
+    return (res.messages?.[0] as MessageWithFiles | undefined) ?? undefined;
+  }
+
+  /** The user's own language: their Slack locale when the model knows it, else English. */
+  private async userLanguage(user: string): Promise<string> {
+    const res = await this.client.users.info({ user, include_locale: true }).catch(() => undefined);
+    return languageFromLocale(res?.user?.locale ?? '')?.code ?? 'en';
+  }
+
+  private async isAdmin(user: string): Promise<boolean> {
+    const res = await this.client.users.info({ user }).catch(() => undefined);
+    return !!(res?.user?.is_admin || res?.user?.is_owner);
+  }
+}

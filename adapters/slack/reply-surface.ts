@@ -1,0 +1,145 @@
+import type { webApi } from '@slack/bolt';
+import { voiceNoteToMp3 } from '../../src/audio/mp3.js';
+import type { VoiceNote } from '../../src/audio/voice-encoder.js';
+import type { ChatSurface, ReplyHeader } from '../../src/jobs/types.js';
+import type { ReplyView } from '../../src/reply/types.js';
+import { endingText, headerText, renderMessage, TEXT_LIMIT } from './render.js';
+
+/** Where a Slack reply lives: a channel (or DM), in the thread of `threadTs` when given, for `userId`. */
+export interface SlackPlace {
+  teamId: string;
+  channelId: string;
+  /** The message whose thread the reply goes into; undefined = a top-level message (then its own thread). */
+  threadTs: string | undefined;
+  userId: string;
+  /** Target language name, for the audio file's title. */
+  languageName?: string;
+}
+
+/** Which workspaces refused native streaming (remembered for the process's life, per workspace). */
+export class StreamingSupport {
+  private readonly refused = new Set<string>();
+  allowed(teamId: string): boolean {
+    return !this.refused.has(teamId);
+  }
+  refuse(teamId: string): void {
+    this.refused.add(teamId);
+  }
+}
+
+type Mode = { kind: 'stream'; sent: string } | { kind: 'update' };
+
+const isDm = (channelId: string) => channelId.startsWith('D');
+
+/**
+ * Slack's side of a chat reply (see `ChatSurface`). In a thread it streams natively (chat.startStream /
+ * appendStream / stopStream, append-only) where the workspace allows it; otherwise, and for top-level replies, it
+ * posts and edits (chat.postMessage + chat.update with a Cancel button while streaming). A channel the bot cannot
+ * post to gets the reply as a DM to the requester instead. The speech is shared into the thread as MP3.
+ */
+export class SlackReplySurface implements ChatSurface<string> {
+  readonly maxTextLength = TEXT_LIMIT;
+  private header: ReplyHeader | undefined;
+  private readonly modes = new Map<string, Mode>();
+  private channel: string;
+  /** The thread everything after the first message goes into. */
+  private thread: string | undefined;
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly place: SlackPlace,
+    private readonly jobId: string,
+    private readonly streaming: StreamingSupport,
+    private readonly ffmpegPath: string | undefined,
+  ) {
+    this.channel = place.channelId;
+    this.thread = place.threadTs;
+  }
+
+  setHeader(header: ReplyHeader): void {
+    this.header = header;
+  }
+
+  async post(view: ReplyView): Promise<string> {
+    if (this.thread && this.streaming.allowed(this.place.teamId)) {
+      const started = await this.startStream(view).catch(() => {
+        // any refusal (the feature's error name is not documented): post + update, remembered per workspace
+        this.streaming.refuse(this.place.teamId);
+        return undefined;
+      });
+      if (started) return started;
+    }
+    const body = renderMessage(view, this.header, this.jobId);
+    const res = await this.postMessage(body);
+    this.modes.set(res, { kind: 'update' });
+    this.thread ??= res;
+    return res;
+  }
+
+  async edit(ts: string, view: ReplyView): Promise<void> {
+    const mode = this.modes.get(ts);
+    if (mode?.kind !== 'stream') {
+      await this.client.chat.update({ channel: this.channel, ts, ...renderMessage(view, this.header, this.jobId) });
+      return;
+    }
+    const full = this.streamText(view);
+    const delta = full.startsWith(mode.sent) ? full.slice(mode.sent.length) : '';
+    mode.sent = full;
+    if (view.final) {
+      const ending = [view.continued ? '_continued below_' : '', endingText(view.outcome)].filter(Boolean).join('\n');
+      const markdown = [delta, ending ? `\n\n${ending}` : ''].join('');
+      await this.client.chat.stopStream({ channel: this.channel, ts, ...(markdown ? { markdown_text: markdown } : {}) });
+    } else if (delta) {
+      await this.client.chat.appendStream({ channel: this.channel, ts, markdown_text: delta });
+    }
+  }
+
+  private async startStream(view: ReplyView): Promise<string> {
+    const recipients = isDm(this.channel) ? {} : { recipient_user_id: this.place.userId, recipient_team_id: this.place.teamId };
+    const text = this.streamText(view);
+    const res = await this.client.chat.startStream({ channel: this.channel, thread_ts: this.thread!, markdown_text: text, ...recipients });
+    const ts = res.ts as string;
+    this.modes.set(ts, { kind: 'stream', sent: text });
+    if (view.final) await this.edit(ts, view);
+    return ts;
+  }
+
+  /** What a streamed message shows before its ending: the header on the first part, then the text. */
+  private streamText(view: ReplyView): string {
+    return [view.part === 0 ? headerText(this.header) : '_(continued)_', view.text].filter(Boolean).join('\n\n');
+  }
+
+  private async postMessage(body: { text: string; blocks: object[] }): Promise<string> {
+    try {
+      const res = await this.client.chat.postMessage({ channel: this.channel, ...(this.thread ? { thread_ts: this.thread } : {}), ...body });
+      return res.ts as string;
+    } catch (err) {
+      const code = (err as { data?: { error?: string } }).data?.error;
+      if (code !== 'not_in_channel' && code !== 'channel_not_found' || this.channel === this.place.userId) throw err;
+      // the bot cannot post there: the requester gets the reply in a DM instead
+      this.channel = this.place.userId;
+      this.thread = undefined;
+      const res = await this.client.chat.postMessage({ channel: this.channel, ...body });
+      return res.ts as string;
+    }
+  }
+
+  async postVoiceNote(note: VoiceNote): Promise<void> {
+    const mp3 = await voiceNoteToMp3(note, this.ffmpegPath);
+    const language = this.place.languageName ?? 'translation';
+    await this.upload(mp3 ? 'translation.mp3' : 'translation.ogg', mp3 ?? note.ogg, `Translated speech (${language}, ${note.durationSecs.toFixed(1)} s)`);
+  }
+
+  async postTextFile(name: string, text: string): Promise<void> {
+    await this.upload(name, Buffer.from(text, 'utf8'), 'The whole translation as a text file');
+  }
+
+  async postNotice(text: string): Promise<void> {
+    await this.client.chat.postMessage({ channel: this.channel, ...(this.thread ? { thread_ts: this.thread } : {}), text });
+  }
+
+  private async upload(filename: string, file: Buffer, title: string): Promise<void> {
+    const where = this.thread ? { channel_id: this.channel, thread_ts: this.thread } : { channel_id: this.channel };
+    await this.client.filesUploadV2({ ...where, file, filename, title } as webApi.FilesUploadV2Arguments);
+  }
+}
