@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { startModelEmulator } from '../test/emulators/model/index.js';
 import { discordBench } from './discord.js';
+import { slackBench } from './slack.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const child = resolve(import.meta.dirname, 'audio-pipeline.ts');
@@ -56,3 +57,8 @@ console.log(`\nDiscord, against the emulators in one process (${new Date().toISO
 console.log('| measure | value | note |');
 console.log('|---|---|---|');
 console.log((await discordBench(RUNS)).join('\n'));
+
+console.log(`\nSlack, against the emulators in one process, median of ${RUNS} (${new Date().toISOString().slice(0, 10)})\n`);
+console.log('| measure | native streaming | post + chat.update (baseline) | baseline / native |');
+console.log('|---|---|---|---|');
+console.log((await slackBench(RUNS)).join('\n'));

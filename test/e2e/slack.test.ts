@@ -55,6 +55,18 @@ describe('Slack: message shortcuts, reactions, modal', () => {
         expect(fallback.slack.calls.filter((c) => c.method === 'chat.startStream')).toHaveLength(1); // tried once, then remembered
         void n;
       }
+      // while it runs, a Cancel button: the requester may press it, another user may not
+      fallback.model.configure({ text: 'word '.repeat(80), chunkDelayMs: 80 });
+      const slow = fallback.slack.postUserMessage(fallback.channel.id, fallback.bob.id, { files: [wav(1)] });
+      await fallback.slack.messageShortcut({ userId: fallback.bob.id, channelId: fallback.channel.id, messageTs: slow.ts, callbackId: 'translate_message' });
+      const running = await fallback.slack.waitFor(() => fallback.botReplies(fallback.channel.id, slow.ts).find((m) => m.text.includes('word')), 10_000);
+      const cancelId = JSON.stringify(running.blocks).match(/lt:cancel:[\w-]+/)![0];
+      await fallback.slack.blockAction({ userId: fallback.alice.id, actionId: cancelId, channelId: fallback.channel.id, messageTs: running.ts });
+      await fallback.slack.waitFor(() => fallback.slack.ephemerals(fallback.channel.id).find((e) => e.user === fallback.alice.id && e.text.includes('Only the person')));
+      await fallback.slack.blockAction({ userId: fallback.bob.id, actionId: cancelId, channelId: fallback.channel.id, messageTs: running.ts });
+      const cancelled = await fallback.slack.waitFor(() => fallback.botReplies(fallback.channel.id, slow.ts).find((m) => m.text.includes('Cancelled.')), 10_000);
+      expect(cancelled.text).not.toContain('translating…');
+      expect(JSON.stringify(cancelled.blocks)).not.toContain('lt:cancel');
     } finally {
       await fallback.close();
     }
