@@ -123,6 +123,10 @@ describe('Slack: message shortcuts, reactions, modal', () => {
     await s.slack.messageShortcut({ userId: s.alice.id, channelId: s.channel.id, messageTs: fake.ts, callbackId: 'translate_message' });
     const reply = await replyIn(s.channel.id, fake.ts);
     expect(reply.text).toContain('not audio or video');
+    const huge = s.slack.postUserMessage(s.channel.id, s.bob.id, { files: [{ name: 'long.wav', data: Buffer.alloc(26 * 1024 * 1024), mimetype: 'audio/wav' }] });
+    await s.slack.messageShortcut({ userId: s.alice.id, channelId: s.channel.id, messageTs: huge.ts, callbackId: 'translate_message' });
+    await s.slack.waitFor(() => s.slack.ephemerals(s.channel.id).find((e) => e.user === s.alice.id && e.text.includes('That file is too large to translate. (long.wav: the limit is 25 MB)')));
+    expect(s.botReplies(s.channel.id, huge.ts)).toHaveLength(0);
     expect(s.model.requests).toHaveLength(0);
   });
 
