@@ -40,6 +40,13 @@ export type ErrorCode =
   | 'PROVIDER_TIMEOUT'
   | 'STREAM_CUT'
   | 'CANCELLED'
+  // limits and state of the bot
+  | 'BUDGET_EXCEEDED'
+  | 'COOLDOWN'
+  | 'CHANNEL_NOT_ALLOWED'
+  | 'NOT_ALLOWED'
+  | 'INTERRUPTED'
+  | 'STORE_UNAVAILABLE'
   // ours
   | 'CONFIG_MISSING'
   | 'INTERNAL';
@@ -73,6 +80,12 @@ const MESSAGES: Record<ErrorCode, string> = {
   PROVIDER_TIMEOUT: 'The translation service did not answer in time.',
   STREAM_CUT: 'The connection to the translation service broke off before the translation finished.',
   CANCELLED: 'The translation was cancelled.',
+  BUDGET_EXCEEDED: 'This translation would go over the usage budget.',
+  COOLDOWN: 'Please wait a moment before asking for another translation.',
+  CHANNEL_NOT_ALLOWED: 'The translator is not enabled in this channel.',
+  NOT_ALLOWED: 'Only server admins can change that setting.',
+  INTERRUPTED: 'The translation was interrupted because the bot restarted.',
+  STORE_UNAVAILABLE: "The bot's storage is not reachable right now.",
   CONFIG_MISSING: 'The bot is not fully configured.',
   INTERNAL: 'Something went wrong inside the bot.',
 };
@@ -84,6 +97,8 @@ const RETRYABLE = new Set<ErrorCode>([
   'PROVIDER_TIMEOUT',
   'STREAM_CUT',
   'CANCELLED',
+  'INTERRUPTED',
+  'STORE_UNAVAILABLE',
 ]);
 
 export class TranslateError extends Error {

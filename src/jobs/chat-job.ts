@@ -1,8 +1,8 @@
 import { asTranslateError } from '../errors.js';
 import { flagEmoji, type Language } from '../languages.js';
-import { prepareMedia } from '../media/intake.js';
 import type { PreparedMedia } from '../media/types.js';
-import { runTranslation, type TranslationResult } from '../pipeline.js';
+import type { TranslationResult } from '../pipeline.js';
+import { obtainResult } from './obtain-result.js';
 import { planTranslation, type TranslationPlan } from '../plan.js';
 import { ReplyStream } from '../reply/reply-stream.js';
 import { LONG_TEXT_CHARS, type ChatJobDeps, type ChatJobOutcome, type ChatJobSpec, type ChatSurface, type ReplyHeader } from './types.js';
@@ -18,10 +18,14 @@ export function headerFor(plan: TranslationPlan, media: PreparedMedia | undefine
   };
 }
 
-/** The line under a finished translation: its length and what it cost. */
-export function footerFor(result: TranslationResult): string {
+const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
+
+/** The line under a finished translation: its length and what it cost (nothing, when it came from the cache). */
+export function footerFor(result: TranslationResult, from: 'model' | 'cache' | 'shared' = 'model'): string {
   const parts = [`${result.text.length.toLocaleString('en-US')} characters`];
-  if (result.usage) parts.push(`${result.usage.totalTokens.toLocaleString('en-US')} tokens`);
+  if (from === 'cache') parts.push('from the cache, no new cost');
+  else if (from === 'shared') parts.push('shared with an identical request');
+  else if (result.usage) parts.push(`${result.usage.totalTokens.toLocaleString('en-US')} tokens`);
   if (result.voiceNote) parts.push(`${result.voiceNote.durationSecs.toFixed(1)} s of speech`);
   return parts.join(' · ');
 }
@@ -51,12 +55,34 @@ export async function runChatJob<M>(
   }
   await stream.start().catch((err: unknown) => log.warn({ err }, 'first reply post failed; will retry with the next write'));
   let result: TranslationResult;
+  let from: 'model' | 'cache' | 'shared';
   try {
     if (!plan) throw planError;
-    const media = await prepareMedia(spec.source, { ...deps.intake, signal });
-    surface.setHeader(headerFor(plan, media, spec.fileName));
-    log.info({ target: plan.target.code, source: plan.source?.code, media: media.sent }, 'translating');
-    result = await runTranslation(deps.translator, media, plan, { onText: (d) => stream.append(d) }, signal);
+    const header = (media?: PreparedMedia, queued?: number) => {
+      const h = headerFor(plan!, media, spec.fileName);
+      if (queued) h.notices.push(`Waiting for the translator: ${ordinal(queued)} in line.`);
+      surface.setHeader(h);
+    };
+    let media: PreparedMedia | undefined;
+    const obtained = await obtainResult(
+      { source: spec.source, fileKey: spec.fileKey, plan, scope: spec.scope },
+      deps.translator, deps.intake, deps.services ?? {},
+      {
+        onMedia: (m) => {
+          media = m;
+          header(m);
+          log.info({ target: plan!.target.code, source: plan!.source?.code, media: m.sent }, 'translating');
+        },
+        onText: (d) => stream.append(d),
+        onQueued: (position) => {
+          header(media, position);
+          stream.refresh();
+        },
+      },
+      log, signal,
+    );
+    result = obtained.result;
+    from = obtained.from;
   } catch (err) {
     const error = asTranslateError(err);
     const cancelled = error.code === 'CANCELLED' || signal.aborted;
@@ -67,7 +93,7 @@ export async function runChatJob<M>(
     return cancelled ? { status: 'cancelled' } : { status: 'failed', code: error.code, retryable: error.retryable };
   }
   await stream
-    .end({ status: 'done', truncated: result.truncated, footer: footerFor(result) })
+    .end({ status: 'done', truncated: result.truncated, footer: footerFor(result, from) })
     .catch((e: unknown) => log.error({ err: e }, 'could not show the finished translation'));
   if (result.text.length > LONG_TEXT_CHARS) {
     await surface.postTextFile('translation.txt', result.text).catch((e: unknown) => log.error({ err: e }, 'could not attach the text file'));
@@ -84,5 +110,5 @@ export async function runChatJob<M>(
     }
   }
   log.info({ usage: result.usage, timings: result.timings, voice }, 'done');
-  return { status: 'done', text: result.text, usage: result.usage, truncated: result.truncated, voice };
+  return { status: 'done', text: result.text, usage: result.usage, truncated: result.truncated, voice, from };
 }

@@ -5,6 +5,8 @@ import type { IntakeOptions, MediaSource } from '../media/types.js';
 import type { TranslationAsk } from '../plan.js';
 import type { ReplySurface, WriteBudget } from '../reply/types.js';
 import type { TranslatorLike, Usage } from '../translator/types.js';
+import type { JobScope } from './limits.js';
+import type { JobServices } from './obtain-result.js';
 
 /**
  * Chat jobs: one translation started from a chat (slash command, context menu, shortcut, reaction), shown as one
@@ -55,6 +57,10 @@ export interface ChatJobSpec {
   source: MediaSource;
   fileName?: string | undefined;
   ask: TranslationAsk;
+  /** Platform file id (e.g. `discord:<attachment id>`), to find a cached result before downloading. */
+  fileKey?: string | undefined;
+  /** Who it is for: budgets, the usage ledger and fair queueing. */
+  scope?: JobScope | undefined;
 }
 
 export interface ChatJobDeps {
@@ -66,9 +72,11 @@ export interface ChatJobDeps {
   clock?: Clock;
   /** Per-reply floor between writes (default 1000 ms). */
   minIntervalMs?: number;
+  /** Cache, ledger, budgets and the model queue (all optional). */
+  services?: JobServices;
 }
 
 export type ChatJobOutcome =
-  | { status: 'done'; text: string; usage: Usage | undefined; truncated: boolean; voice: 'posted' | 'none' | 'failed' }
+  | { status: 'done'; text: string; usage: Usage | undefined; truncated: boolean; voice: 'posted' | 'none' | 'failed'; from: 'model' | 'cache' | 'shared' }
   | { status: 'failed'; code: string; retryable: boolean }
   | { status: 'cancelled' };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { decodeOggOpusToWav } from '../audio/ogg-opus-decode.js';
 import { TranslateError } from '../errors.js';
@@ -87,6 +88,7 @@ export async function prepareMedia(source: MediaSource, opts: IntakeOptions): Pr
   const url = passUrl && source.kind === 'url' ? source.url : undefined;
   return {
     source: info,
+    contentHash: createHash('sha256').update(data).digest('hex'),
     sent: {
       kind: converted.kind,
       format: converted.format,

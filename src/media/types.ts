@@ -37,6 +37,8 @@ export type ModelInputPart =
 export interface PreparedMedia {
   /** What the user sent. */
   source: MediaInfo;
+  /** sha256 (hex) of the bytes the user sent: the same media under any name or URL. */
+  contentHash: string;
   /** What the model receives: the same format, or the one it was transcoded into. */
   sent: { kind: 'audio' | 'video'; format: string; bytes: number; via: 'url' | 'data-uri'; transcodedBy?: 'opus-decoder' | 'ffmpeg' };
   /** Input tokens the model will bill, estimated from duration (12.5/s of audio; frames × tiles for video). */

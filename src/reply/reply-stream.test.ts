@@ -261,3 +261,21 @@ describe('ReplyStream', () => {
     await expect(stream.start()).resolves.toBeUndefined();
   });
 });
+
+describe('ReplyStream.refresh', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  it('rewrites the unchanged text once when the decoration changed, and not after the end', async () => {
+    const { surface, stream } = setup();
+    await stream.start();
+    stream.refresh();
+    stream.refresh();
+    await vi.advanceTimersByTimeAsync(1_500);
+    stream.append('Hi');
+    const ended = stream.end({ status: 'done' });
+    stream.refresh();
+    expect(await settle(ended)).toEqual({ value: undefined });
+    expect(surface.transcript()).toEqual(['post@0 #1 p0 ""', 'edit@1000 #1 p0 ""', 'edit@2000 #1 p0 "Hi" final done']);
+  });
+});

@@ -68,6 +68,8 @@ export class ReplyStream<M = unknown> {
   private lastWriteAt = -Infinity;
   private notBefore = -Infinity;
   private unshownDeltas = 0;
+  /** `refresh` asked for a rewrite of unchanged text. */
+  private stale = false;
   private waiting: { controller: AbortController; priority: WritePriority } | undefined;
   private finalFailure: { error: unknown } | undefined;
   private readonly firstPost = deferred();
@@ -114,6 +116,16 @@ export class ReplyStream<M = unknown> {
    * Writes the final view of every remaining part. Resolves when all final views landed; rejects with the first
    * final write that failed all its tries. A second call returns the same promise and its outcome is ignored.
    */
+  /**
+   * Asks for the current part to be written again with the same text (its decoration changed, e.g. the place in
+   * the queue shown in the header). Coalesced and budgeted like any write; ignored once the reply is ending.
+   */
+  refresh(): void {
+    if (this.outcome || this.finished) return;
+    this.stale = true;
+    this.kick();
+  }
+
   end(outcome: ReplyOutcome): Promise<void> {
     if (!this.outcome) {
       this.outcome = outcome;
@@ -137,7 +149,7 @@ export class ReplyStream<M = unknown> {
 
   private hasWork(): boolean {
     if (this.finished) return false;
-    return this.wantsFinal() || this.shown === undefined || this.rest() !== this.shown;
+    return this.wantsFinal() || this.shown === undefined || this.rest() !== this.shown || this.stale;
   }
 
   /** A normal-priority wait that now carries a final view re-queues as final. */
@@ -203,6 +215,7 @@ export class ReplyStream<M = unknown> {
 
   /** One write, with retries if it is a final view. Never throws. */
   private async write(view: ReplyView): Promise<void> {
+    this.stale = false;
     if (this.unshownDeltas > 1) this.counters.coalescedDeltas += this.unshownDeltas - 1;
     this.unshownDeltas = 0;
     const tries = view.final ? FINAL_WRITE_TRIES : 1;

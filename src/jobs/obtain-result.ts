@@ -1,0 +1,123 @@
+import type { Logger } from '../logger.js';
+import { prepareMedia } from '../media/intake.js';
+import { audioTokens } from '../media/tokens.js';
+import type { IntakeOptions, MediaSource, PreparedMedia } from '../media/types.js';
+import { runTranslation, type TranslationResult } from '../pipeline.js';
+import type { TranslationPlan } from '../plan.js';
+import type { CachedResult, Store } from '../store/types.js';
+import type { TranslatorLike } from '../translator/types.js';
+import type { FairQueue } from './fair-queue.js';
+import { checkBudget, resultKey, type BudgetLimits, type JobScope } from './limits.js';
+
+/** What a chat job may use beyond the model: memory, the global queue, budgets. All optional (tests, CLI). */
+export interface JobServices {
+  store?: Store | undefined;
+  queue?: FairQueue | undefined;
+  budgets?: BudgetLimits | undefined;
+  /** Model name, part of the cache key. */
+  model?: string | undefined;
+  now?: () => number;
+}
+
+export interface Obtained {
+  result: TranslationResult;
+  /** Where it came from: the model now, the cache, or another job translating the same thing at the same moment. */
+  from: 'model' | 'cache' | 'shared';
+  media: PreparedMedia | undefined;
+}
+
+export interface ObtainInput {
+  source: MediaSource;
+  /** Platform file id, e.g. `discord:<attachment id>`: a known file is found in the cache before downloading. */
+  fileKey?: string | undefined;
+  plan: TranslationPlan;
+  scope?: JobScope | undefined;
+}
+
+export interface ObtainHooks {
+  onMedia?(media: PreparedMedia): void;
+  onText(delta: string): void;
+  /** Place in the model queue while waiting (1 = next); 0 once the job's turn has come (only after a wait). */
+  onQueued?(position: number): void;
+}
+
+/** Identical requests in flight share one model call (keyed like the cache). */
+const inFlight = new Map<string, Promise<TranslationResult>>();
+
+const fromCache = (c: CachedResult): TranslationResult => ({
+  text: c.text, voiceNote: c.voiceNote, usage: c.usage, truncated: c.truncated,
+  timings: { firstTextMs: 0, modelDoneMs: 0, voiceReadyMs: 0 },
+});
+
+/**
+ * Gets the translation for a chat job while never paying twice: a cached result for the same media (by platform
+ * file id, then by content hash), target, voice and mode is reused; an identical request already running is shared;
+ * otherwise the budget is checked, a place in the fair model queue is taken, the model is called, and the result is
+ * cached and its usage recorded.
+ */
+export async function obtainResult(
+  input: ObtainInput, translator: TranslatorLike, intake: Omit<IntakeOptions, 'signal'>, services: JobServices,
+  hooks: ObtainHooks, log: Logger, signal: AbortSignal,
+): Promise<Obtained> {
+  const { store } = services;
+  const now = services.now ?? Date.now;
+  const model = services.model ?? 'qwen3-livetranslate-flash';
+  const cached = async (hash: string) => store?.cache.get(resultKey(hash, input.plan, model)).catch((err: unknown) => {
+    log.warn({ err }, 'cache read failed; translating anyway');
+    return undefined;
+  });
+
+  const knownHash = input.fileKey ? await store?.cache.getFileHash(input.fileKey).catch(() => undefined) : undefined;
+  const early = knownHash ? await cached(knownHash) : undefined;
+  if (early) return deliver(fromCache(early), 'cache', undefined, hooks);
+
+  const media = await prepareMedia(input.source, { ...intake, signal });
+  hooks.onMedia?.(media);
+  if (input.fileKey) await store?.cache.setFileHash(input.fileKey, media.contentHash).catch(() => undefined);
+  const hit = await cached(media.contentHash);
+  if (hit) return deliver(fromCache(hit), 'cache', media, hooks);
+
+  const key = resultKey(media.contentHash, input.plan, model);
+  const running = inFlight.get(key);
+  if (running) return deliver(await running, 'shared', media, hooks);
+
+  if (store && services.budgets && input.scope) {
+    const seconds = media.source.durationSecs ?? 60;
+    const estimate = (media.estimatedInputTokens ?? audioTokens(seconds)) + (input.plan.voice ? audioTokens(seconds) : 0) + Math.ceil(seconds * 3);
+    await checkBudget(store, services.budgets, input.scope, estimate, now());
+  }
+  const work = (async () => {
+    let waited = false;
+    const onPosition = (p: number) => {
+      waited = true;
+      hooks.onQueued?.(p);
+    };
+    const release = services.queue ? await services.queue.acquire(input.scope?.serverId ?? '', signal, onPosition) : () => undefined;
+    if (waited) hooks.onQueued?.(0);
+    try {
+      return await runTranslation(translator, media, input.plan, { onText: hooks.onText }, signal);
+    } finally {
+      release();
+    }
+  })();
+  inFlight.set(key, work);
+  let result: TranslationResult;
+  try {
+    result = await work;
+  } finally {
+    inFlight.delete(key);
+  }
+  if (store) {
+    const value: CachedResult = { text: result.text, voiceNote: result.voiceNote, usage: result.usage, truncated: result.truncated, createdAt: now() };
+    await store.cache.set(key, value).catch((err: unknown) => log.warn({ err }, 'cache write failed'));
+    if (result.usage && input.scope) {
+      await store.usage.record({ ...input.scope, usage: result.usage, at: now() }).catch((err: unknown) => log.error({ err }, 'usage not recorded'));
+    }
+  }
+  return { result, from: 'model', media };
+}
+
+function deliver(result: TranslationResult, from: 'cache' | 'shared', media: PreparedMedia | undefined, hooks: ObtainHooks): Obtained {
+  if (result.text) hooks.onText(result.text);
+  return { result, from, media };
+}
