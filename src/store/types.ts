@@ -1,0 +1,113 @@
+import type { LanguageCode } from '../languages.js';
+import type { Usage } from '../translator/types.js';
+
+/**
+ * The bot's memory, one Keyv namespace per concern, on SQLite (`sqlite://path`, the embedded default) or Redis
+ * (`redis://host:port`, for several bot processes). Every stored value carries a schema version `v` so a later
+ * change can migrate it; a value of an unknown version is treated as absent.
+ *
+ * Platforms are 'discord' | 'slack'; a "server" is a Discord guild or a Slack workspace (team).
+ */
+export type Platform = 'discord' | 'slack';
+
+export interface UserSettings {
+  /** Preferred target language. */
+  target?: LanguageCode | undefined;
+  voice?: string | undefined;
+  textOnly?: boolean | undefined;
+}
+
+export interface ServerSettings {
+  /** Default target for the server, after the user's own preference. */
+  defaultTarget?: LanguageCode | undefined;
+  /** Channels the bot works in; empty or undefined = everywhere. */
+  channels?: string[] | undefined;
+  /** Auto-translate: a voice note or audio/video file posted in one of these channels is translated into these languages. */
+  autoTranslate?: Record<string, LanguageCode[]> | undefined;
+}
+
+export interface SettingsStore {
+  getUser(platform: Platform, userId: string): Promise<UserSettings>;
+  /** Merges `patch` (a key set to undefined clears it) and returns the new settings. */
+  setUser(platform: Platform, userId: string, patch: Partial<UserSettings>): Promise<UserSettings>;
+  getServer(platform: Platform, serverId: string): Promise<ServerSettings>;
+  setServer(platform: Platform, serverId: string, patch: Partial<ServerSettings>): Promise<ServerSettings>;
+}
+
+/** A finished translation, kept so the same media, target, voice and mode never pay twice. */
+export interface CachedResult {
+  text: string;
+  voiceNote?: { ogg: Buffer; durationSecs: number; waveform: string; sampleRate: number; samples: number } | undefined;
+  usage?: Usage | undefined;
+  truncated: boolean;
+  createdAt: number;
+}
+
+export interface ResultCache {
+  get(key: string): Promise<CachedResult | undefined>;
+  /** Stores unless the entry is larger than the cache's per-entry cap; expires after the cache's max age. */
+  set(key: string, value: CachedResult): Promise<void>;
+  /** A platform file id → the content hash of its bytes, so a known file is recognised before downloading it. */
+  getFileHash(fileKey: string): Promise<string | undefined>;
+  setFileHash(fileKey: string, contentHash: string): Promise<void>;
+}
+
+export interface UsageTotals {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  jobs: number;
+}
+
+export interface UsageEntry {
+  platform: Platform;
+  serverId: string;
+  userId: string;
+  usage: Usage;
+  at: number;
+}
+
+/** Tokens per server per month and per user per day and month (UTC), from the model's usage chunks. */
+export interface UsageLedger {
+  record(entry: UsageEntry): Promise<void>;
+  serverMonth(platform: Platform, serverId: string, at: number): Promise<UsageTotals>;
+  userMonth(platform: Platform, userId: string, at: number): Promise<UsageTotals>;
+  userDay(platform: Platform, userId: string, at: number): Promise<UsageTotals>;
+}
+
+/** A running job as written down before its reply appears, so a restart can finish the reply as "interrupted". */
+export interface JournalEntry {
+  jobId: string;
+  platform: Platform;
+  /** The process that runs it (`LIVETRANSLATE_INSTANCE`); a process recovers only its own entries. */
+  owner: string;
+  /** Where the reply lives (platform-specific, JSON). */
+  place: unknown;
+  /** What it translates (for Retry; JSON). */
+  request: unknown;
+  requesterId: string;
+  /** Messages of the reply posted so far (platform ids), first first. */
+  messages: string[];
+  startedAt: number;
+}
+
+export interface JobJournal {
+  put(entry: JournalEntry): Promise<void>;
+  /** Adds a message id to an entry (no-op when the entry is gone). */
+  addMessage(jobId: string, messageId: string): Promise<void>;
+  remove(jobId: string): Promise<void>;
+  /** Every entry of `owner`. */
+  list(owner: string): Promise<JournalEntry[]>;
+  get(jobId: string): Promise<JournalEntry | undefined>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'redis';
+  settings: SettingsStore;
+  cache: ResultCache;
+  usage: UsageLedger;
+  journal: JobJournal;
+  /** Throws when the back end cannot be reached (for /healthz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
