@@ -50,6 +50,7 @@ async function readUrl(
   try {
     const res = await doFetch(url, { headers, signal: controller.signal, redirect: 'follow' }).catch((cause: unknown) => {
       if (signal?.aborted) throw new TranslateError('CANCELLED', undefined, { cause });
+      if (cause instanceof TranslateError) throw cause; // a policy-checking fetch (url-policy.ts) refused the URL
       throw new TranslateError('DOWNLOAD_FAILED', `(${parsed.host} did not answer)`, { cause });
     });
     if (!res.ok) {

@@ -1,0 +1,168 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import { TranslateError } from '../errors.js';
+
+/**
+ * Which URLs the bot may fetch on a user's behalf (the CLI's `translate <url>`): public http(s) addresses only, so a
+ * URL cannot make the bot read a service on its own machine, its network, or a cloud metadata endpoint.
+ *
+ * Contract:
+ * - Refused with `URL_NOT_ALLOWED`: any scheme but http/https; `localhost` and `*.localhost`; and a host that is, or
+ *   resolves to (any one of all its addresses), a loopback (127/8, ::1), private (10/8, 172.16/12, 192.168/16,
+ *   fc00::/7), link-local (169.254/16 — including 169.254.169.254 — and fe80::/10), unspecified (0/8, ::), shared
+ *   CGNAT (100.64/10), multicast or reserved (224/4, 240/4, ff00::/8) address, also when written as IPv4-mapped
+ *   (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) or 6to4 (2002::/16) IPv6. The URL parser
+ *   normalises numeric hosts first, so `http://2130706433/` and `http://0x7f.1/` are 127.0.0.1.
+ * - A host that does not resolve fails with `DOWNLOAD_FAILED`.
+ * - `allowPrivate: true` keeps only the scheme check (a deliberate opt-in, e.g. for a local file server or emulator).
+ * - `publicOnlyFetch` applies the check to the first URL and to every redirect hop, which `checkPublicUrl` alone cannot.
+ * - Limitation: the check resolves the name, then fetch resolves it again; a DNS server that answers differently the
+ *   second time (DNS rebinding) is not stopped. Pinning the checked address needs a custom connect, not plain fetch.
+ */
+
+/** A promise-returning resolver with `all: true`, e.g. `dns.promises.lookup` (the default); inject one in tests. */
+export type LookupAll = (
+  hostname: string, options: { all: true; verbatim?: boolean },
+) => Promise<Array<{ address: string; family: number }>>;
+
+export interface UrlPolicyOptions {
+  /** Skip the address checks (the scheme is still checked). */
+  allowPrivate?: boolean;
+  lookup?: LookupAll;
+}
+
+const RANGES: Array<[reason: string, v4: string[], v6: string[]]> = [
+  ['loopback', ['127.0.0.0/8'], ['::1/128']],
+  ['unspecified', ['0.0.0.0/8'], ['::/128']],
+  ['private', ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '192.0.0.0/24'], ['fc00::/7']],
+  ['link-local', ['169.254.0.0/16'], ['fe80::/10']],
+  ['shared (CGNAT)', ['100.64.0.0/10'], []],
+  ['multicast or reserved', ['224.0.0.0/4', '240.0.0.0/4', '198.18.0.0/15'], ['ff00::/8']],
+];
+
+const LISTS = RANGES.map(([reason, v4, v6]) => {
+  const list = new BlockList();
+  for (const range of v4) list.addSubnet(range.split('/')[0]!, Number(range.split('/')[1]), 'ipv4');
+  for (const range of v6) list.addSubnet(range.split('/')[0]!, Number(range.split('/')[1]), 'ipv6');
+  return [reason, list] as const;
+});
+
+/** The eight 16-bit words of an IPv6 address (zone dropped, dotted IPv4 tail allowed), or undefined if malformed. */
+function ipv6Words(ip: string): number[] | undefined {
+  let s = ip.toLowerCase().split('%')[0]!;
+  const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (tail) {
+    const [a, b, c, d] = tail.slice(1).map(Number) as [number, number, number, number];
+    s = `${s.slice(0, tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = s.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const rest = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const fill = halves.length === 2 ? 8 - head.length - rest.length : 0;
+  const words = [...head, ...Array<string>(Math.max(fill, 0)).fill('0'), ...rest].map((w) => parseInt(w, 16));
+  return words.length === 8 && words.every((w) => w >= 0 && w <= 0xffff) ? words : undefined;
+}
+
+/** The IPv4 address an IPv6 address carries (mapped, compatible, NAT64, 6to4), if any. */
+function embeddedIPv4(words: number[]): string | undefined {
+  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+  const [w0, w1, w2, w3, w4, w5, w6, w7] = words as [number, number, number, number, number, number, number, number];
+  if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0 && w4 === 0 && (w5 === 0xffff || w5 === 0)) return v4(w6, w7);
+  if (w0 === 0x64 && w1 === 0xff9b && w2 === 0 && w3 === 0 && w4 === 0 && w5 === 0) return v4(w6, w7);
+  if (w0 === 0x2002) return v4(w1, w2);
+  return undefined;
+}
+
+/**
+ * Why an IP address is not public (`'loopback'`, `'private'`, `'link-local'`, `'unspecified'`, `'shared (CGNAT)'`,
+ * `'multicast or reserved'`), or undefined for a public address. Not an IP address at all counts as `'invalid'`.
+ */
+export function blockedAddressReason(ip: string): string | undefined {
+  const family = isIP(ip.split('%')[0]!);
+  if (family === 4) return LISTS.find(([, list]) => list.check(ip, 'ipv4'))?.[0];
+  if (family !== 6) return 'invalid';
+  const words = ipv6Words(ip);
+  if (!words) return 'invalid';
+  const own = LISTS.find(([, list]) => list.check(ip.split('%')[0]!, 'ipv6'))?.[0];
+  if (own) return own;
+  const inner = embeddedIPv4(words);
+  return inner ? blockedAddressReason(inner) : undefined;
+}
+
+/**
+ * Resolves when `url` is an http(s) URL whose host is public (see the contract above); throws `URL_NOT_ALLOWED`
+ * (or `DOWNLOAD_FAILED` when the name does not resolve) otherwise. The error detail names the host, never the path.
+ */
+export async function checkPublicUrl(url: string, options: UrlPolicyOptions = {}): Promise<void> {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new TranslateError('URL_NOT_ALLOWED', parsed ? `(${parsed.protocol} addresses are not fetched)` : undefined);
+  }
+  if (options.allowPrivate) return;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) {
+    throw new TranslateError('URL_NOT_ALLOWED', `(${host} is a loopback address)`);
+  }
+  if (isIP(host)) {
+    const reason = blockedAddressReason(host);
+    if (reason) throw new TranslateError('URL_NOT_ALLOWED', `(${host} is a ${reason} address)`);
+    return;
+  }
+  const lookup: LookupAll = options.lookup ?? dnsLookup;
+  const addresses = await lookup(host, { all: true, verbatim: true }).catch((cause: unknown) => {
+    throw new TranslateError('DOWNLOAD_FAILED', `(${host} could not be resolved)`, { cause });
+  });
+  if (addresses.length === 0) throw new TranslateError('DOWNLOAD_FAILED', `(${host} could not be resolved)`);
+  for (const { address } of addresses) {
+    const reason = blockedAddressReason(address);
+    if (reason) throw new TranslateError('URL_NOT_ALLOWED', `(${host} resolves to a ${reason} address, ${address})`);
+  }
+}
+
+export interface PublicFetchOptions extends UrlPolicyOptions {
+  /** The fetch to wrap (default: the global one). */
+  fetch?: typeof fetch;
+  /** Redirects followed before giving up with `DOWNLOAD_FAILED`. Default 5. */
+  maxRedirects?: number;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Dropped when a redirect leaves the origin, as fetch itself does. */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+/**
+ * A fetch that runs `checkPublicUrl` before the request and before following each redirect (it follows them itself,
+ * with `redirect: 'manual'`, dropping credentials on a cross-origin hop). Pass it as `IntakeOptions.fetch` for URLs
+ * a user typed. A `Request` input is reduced to its url, method and headers. A caller asking for `redirect: 'manual'`
+ * or `'error'` gets one checked request and the redirect as it is.
+ */
+export function publicOnlyFetch(options: PublicFetchOptions = {}): typeof fetch {
+  const base = options.fetch ?? fetch;
+  const maxRedirects = options.maxRedirects ?? 5;
+  return async (input, init) => {
+    let url = input instanceof Request ? input.url : String(input);
+    if (init?.redirect === 'manual' || init?.redirect === 'error') {
+      await checkPublicUrl(url, options);
+      return base(url, init);
+    }
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    let method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+    let body = init?.body;
+    for (let hop = 0; ; hop++) {
+      await checkPublicUrl(url, options);
+      const res = await base(url, { ...init, method, headers, body, redirect: 'manual' });
+      const location = res.headers.get('location');
+      if (!REDIRECTS.has(res.status) || !location) return res;
+      await res.body?.cancel();
+      if (hop >= maxRedirects) throw new TranslateError('DOWNLOAD_FAILED', `(more than ${maxRedirects} redirects)`);
+      const next = new URL(location, url);
+      if (next.origin !== new URL(url).origin) for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+      if (res.status === 303 || (method === 'POST' && res.status !== 307 && res.status !== 308)) {
+        method = 'GET';
+        body = undefined;
+      }
+      url = next.href;
+    }
+  };
+}
