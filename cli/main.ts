@@ -3,7 +3,7 @@ import { startCommand } from './start-command.js';
 import { translateCommand } from './translate-command.js';
 
 const USAGE = `Usage:
-  livetranslate translate <file-or-url> --to <lang> [--from <lang>] [--voice <name>] [--text-only] [--out <file.ogg>] [--json]
+  livetranslate translate <file-or-url> --to <lang> [--from <lang>] [--voice <name>] [--text-only] [--out <file.ogg>] [--json] [--allow-private-urls]
   livetranslate start              run the bot with the platforms configured in the environment
   livetranslate register-commands  register the Discord commands and print the invite URL
   livetranslate demo [--out f.ogg] the whole Discord flow on this machine against local emulators, no accounts

@@ -2,7 +2,8 @@ import { rename, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig, loadDotEnv, requireApiKey } from '../src/config.js';
 import { TranslateError } from '../src/errors.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, registerSecrets } from '../src/logger.js';
+import { publicOnlyFetch } from '../src/media/url-policy.js';
 import { findFfmpeg } from '../src/media/ffmpeg.js';
 import { prepareMedia } from '../src/media/intake.js';
 import type { MediaSource } from '../src/media/types.js';
@@ -19,6 +20,7 @@ interface Args {
   textOnly: boolean;
   out: string | undefined;
   json: boolean;
+  allowPrivateUrls: boolean;
 }
 
 function parse(argv: string[]): Args {
@@ -30,6 +32,7 @@ function parse(argv: string[]): Args {
       options: {
         to: { type: 'string' }, from: { type: 'string' }, voice: { type: 'string' },
         'text-only': { type: 'boolean', default: false }, out: { type: 'string' }, json: { type: 'boolean', default: false },
+        'allow-private-urls': { type: 'boolean', default: false },
       },
     });
   } catch (cause) {
@@ -42,7 +45,7 @@ function parse(argv: string[]): Args {
   if (values.out !== undefined && !values.out.trim()) throw new TranslateError('BAD_USAGE', '(--out needs a file name)');
   return {
     input: positionals[0]!, to: values.to, from: values.from, voice: values.voice,
-    textOnly: values['text-only'], out: values.out, json: values.json,
+    textOnly: values['text-only'], out: values.out, json: values.json, allowPrivateUrls: values['allow-private-urls'],
   };
 }
 
@@ -61,6 +64,7 @@ export async function translateCommand(argv: string[]): Promise<number> {
   const args = parse(argv);
   loadDotEnv();
   const config = loadConfig();
+  registerSecrets(config.dashscope.apiKey);
   // Everything that can be refused locally is refused before the API key is even needed.
   const plan = planTranslation(
     { to: args.to, from: args.from, voice: args.voice, textOnly: args.out ? false : true },
@@ -76,6 +80,8 @@ export async function translateCommand(argv: string[]): Promise<number> {
     const media = await prepareMedia(toSource(args.input), {
       maxBytes: config.maxFileBytes,
       ffmpegPath: findFfmpeg(config.ffmpegPath),
+      // a URL from the command line must not reach into the local network unless asked (--allow-private-urls)
+      fetch: publicOnlyFetch({ allowPrivate: args.allowPrivateUrls }),
       signal: controller.signal,
     });
     for (const notice of [...plan.notices, ...media.notices]) err(`note: ${notice}`);

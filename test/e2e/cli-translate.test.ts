@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -122,6 +124,22 @@ describe('livetranslate translate (real process, model emulator over HTTP)', () 
       expectOneLineError(await cli(['translate', file('i.wav', fixtures.wav(1)), '--to', 'en'], { DASHSCOPE_API_KEY: '' }), 'DASHSCOPE_API_KEY');
       expect(emu.requests).toHaveLength(0);
     });
+  });
+
+  it('refuses a URL on this machine or a private network, unless --allow-private-urls', async () => {
+    const wav = fixtures.wav(1);
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'audio/wav' }).end(wav));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/note.wav`;
+    try {
+      expectOneLineError(await cli(['translate', url, '--to', 'en']), 'only public');
+      expect(emu.requests).toHaveLength(0);
+      const allowed = await cli(['translate', url, '--to', 'en', '--allow-private-urls']);
+      expect(allowed.code, allowed.stderr).toBe(0);
+      expect(emu.requests[0]!.input).toMatchObject({ sniffed: 'wav', viaUrl: false });
+    } finally {
+      server.close();
+    }
   });
 
   describe('reports provider errors with one clear line', () => {
