@@ -17,28 +17,52 @@ export interface Config {
   maxFileBytes: number;
   /** ffmpeg for formats that need transcoding beyond Ogg Opus; undefined = look for the bundled one, then PATH. */
   ffmpegPath: string | undefined;
+  /** Token budgets (undefined = off). */
+  budgets: { serverMonthlyTokens: number | undefined; userDailyTokens: number | undefined };
+  /** Concurrent model calls of this process (fairly shared between servers). */
+  maxConcurrent: number;
+  /** Per-user pause between flag reactions, ms. */
+  reactionCooldownMs: number;
+  /** Name of this process in the job journal (several processes on one Redis need distinct names). */
+  instance: string;
+  /** USD per million tokens, for the cost estimate of /usage (undefined = not shown). */
+  prices: { inputPerMillion: number | undefined; outputPerMillion: number | undefined };
+  cacheMaxAgeMs: number;
+  /** How long SIGTERM waits for running jobs before marking them interrupted, ms. */
+  shutdownGraceMs: number;
 }
 
 export const DEFAULT_BASE_URL = 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1';
 
 const optional = z.string().trim().min(1).optional().catch(undefined);
+/** A variable left empty in .env counts as unset. */
+const blank = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
 const Env = z.object({
   DASHSCOPE_API_KEY: optional,
-  DASHSCOPE_BASE_URL: z.url().default(DEFAULT_BASE_URL),
-  LIVETRANSLATE_MODEL: z.string().min(1).default('qwen3-livetranslate-flash'),
+  DASHSCOPE_BASE_URL: blank(z.url().default(DEFAULT_BASE_URL)),
+  LIVETRANSLATE_MODEL: blank(z.string().min(1).default('qwen3-livetranslate-flash')),
   DISCORD_TOKEN: optional,
-  DISCORD_API_URL: z.url().default('https://discord.com/api'),
+  DISCORD_API_URL: blank(z.url().default('https://discord.com/api')),
   DISCORD_GUILD_ID: optional,
   SLACK_BOT_TOKEN: optional,
   SLACK_SIGNING_SECRET: optional,
   SLACK_APP_TOKEN: optional,
-  SLACK_API_URL: z.url().default('https://slack.com/api/'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  STORE_URL: z.string().regex(/^(sqlite|redis|rediss):\/\//, 'must start with sqlite:// or redis://')
-    .default('sqlite://./data/livetranslate.sqlite'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LIVETRANSLATE_MAX_FILE_MB: z.coerce.number().positive().max(1024).default(25),
+  SLACK_API_URL: blank(z.url().default('https://slack.com/api/')),
+  PORT: blank(z.coerce.number().int().min(0).max(65535).default(3000)),
+  STORE_URL: blank(z.string().regex(/^(sqlite|redis|rediss):\/\//, 'must start with sqlite:// or redis://')
+    .default('sqlite://./data/livetranslate.sqlite')),
+  LOG_LEVEL: blank(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  LIVETRANSLATE_MAX_FILE_MB: blank(z.coerce.number().positive().max(1024).default(25)),
   FFMPEG_PATH: optional,
+  LIVETRANSLATE_SERVER_MONTHLY_TOKENS: blank(z.coerce.number().int().positive().optional()),
+  LIVETRANSLATE_USER_DAILY_TOKENS: blank(z.coerce.number().int().positive().optional()),
+  LIVETRANSLATE_MAX_CONCURRENT: blank(z.coerce.number().int().min(1).max(100).default(8)),
+  LIVETRANSLATE_REACTION_COOLDOWN_S: blank(z.coerce.number().min(0).max(3600).default(10)),
+  LIVETRANSLATE_INSTANCE: blank(z.string().trim().min(1).default('default')),
+  LIVETRANSLATE_PRICE_INPUT_PER_MTOK: blank(z.coerce.number().min(0).optional()),
+  LIVETRANSLATE_PRICE_OUTPUT_PER_MTOK: blank(z.coerce.number().min(0).optional()),
+  LIVETRANSLATE_CACHE_DAYS: blank(z.coerce.number().min(0).max(365).default(7)),
+  LIVETRANSLATE_SHUTDOWN_GRACE_S: blank(z.coerce.number().min(0).max(600).default(30)),
 });
 
 /** Reads `.env` (if present, without overriding variables already set) into the environment. */
@@ -72,6 +96,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     maxFileBytes: Math.round(e.LIVETRANSLATE_MAX_FILE_MB * 1024 * 1024),
     ffmpegPath: e.FFMPEG_PATH,
+    budgets: { serverMonthlyTokens: e.LIVETRANSLATE_SERVER_MONTHLY_TOKENS, userDailyTokens: e.LIVETRANSLATE_USER_DAILY_TOKENS },
+    maxConcurrent: e.LIVETRANSLATE_MAX_CONCURRENT,
+    reactionCooldownMs: e.LIVETRANSLATE_REACTION_COOLDOWN_S * 1000,
+    instance: e.LIVETRANSLATE_INSTANCE,
+    prices: { inputPerMillion: e.LIVETRANSLATE_PRICE_INPUT_PER_MTOK, outputPerMillion: e.LIVETRANSLATE_PRICE_OUTPUT_PER_MTOK },
+    cacheMaxAgeMs: e.LIVETRANSLATE_CACHE_DAYS * 86_400_000,
+    shutdownGraceMs: e.LIVETRANSLATE_SHUTDOWN_GRACE_S * 1000,
   });
 }
 
