@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { BACKENDS } from './test-backends.js';
+import type { JournalEntry } from './types.js';
+
+const entry = (jobId: string, owner: string, startedAt: number): JournalEntry => ({
+  jobId,
+  platform: 'discord',
+  owner,
+  place: { channelId: 'c1', messageId: `reply-${jobId}`, nested: { list: [1, ':x'] } },
+  request: { fileUrl: 'https://cdn.example/a.ogg', target: 'ja' },
+  requesterId: 'u1',
+  messages: [],
+  startedAt,
+});
+
+describe.each(BACKENDS)('job journal on $name', (backend) => {
+  it('keeps entries per owner: put, addMessage, list, get, remove', async () => {
+    const store = await backend.open();
+    const { journal } = store;
+    await journal.put(entry('j2', 'bot-a', 2_000));
+    await journal.put(entry('j1', 'bot-a', 1_000));
+    await journal.put(entry('j3', 'bot-b', 1_500));
+
+    await journal.addMessage('j1', 'm1');
+    await journal.addMessage('j1', 'm2');
+    await journal.addMessage('gone', 'm9'); // no entry: nothing happens
+
+    expect(await journal.list('bot-a')).toEqual([{ ...entry('j1', 'bot-a', 1_000), messages: ['m1', 'm2'] }, entry('j2', 'bot-a', 2_000)]);
+    expect(await journal.list('bot-b')).toEqual([entry('j3', 'bot-b', 1_500)]);
+    expect(await journal.list('bot-c')).toEqual([]);
+    expect(await journal.get('gone')).toBeUndefined();
+    expect((await journal.get('j1'))?.messages).toEqual(['m1', 'm2']);
+
+    await journal.remove('j1');
+    await journal.remove('j1');
+    await journal.remove('never');
+    expect(await journal.get('j1')).toBeUndefined();
+    expect(await journal.list('bot-a')).toEqual([entry('j2', 'bot-a', 2_000)]);
+    expect(await journal.list('bot-b')).toEqual([entry('j3', 'bot-b', 1_500)]);
+  });
+
+  it('keeps every message id when they are added at once, in order', async () => {
+    const store = await backend.open();
+    await store.journal.put(entry('j1', 'bot-a', 1));
+    await Promise.all(['m1', 'm2', 'm3', 'm4', 'm5'].map((m) => store.journal.addMessage('j1', m)));
+    expect((await store.journal.get('j1'))?.messages).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+  });
+
+  it('moves an entry put again under another owner', async () => {
+    const store = await backend.open();
+    await store.journal.put(entry('j1', 'bot-a', 1));
+    await store.journal.put({ ...entry('j1', 'bot-b', 1), messages: ['m1'] });
+    expect(await store.journal.list('bot-a')).toEqual([]);
+    expect(await store.journal.list('bot-b')).toEqual([{ ...entry('j1', 'bot-b', 1), messages: ['m1'] }]);
+  });
+
+  it('sees the entries of another process on the same back end', async () => {
+    const store = await backend.open();
+    const other = await store.reopen();
+    await store.journal.put(entry('j1', 'bot-a', 1));
+    await other.journal.put(entry('j2', 'bot-b', 2));
+    expect(await other.journal.list('bot-a')).toEqual([entry('j1', 'bot-a', 1)]);
+    expect(await store.journal.list('bot-b')).toEqual([entry('j2', 'bot-b', 2)]);
+  });
+
+  it('reads an entry of an unknown schema version as absent, and drops it from the owner list', async () => {
+    const store = await backend.open();
+    await store.journal.put(entry('j1', 'bot-a', 1));
+    await store.journal.put(entry('j2', 'bot-a', 2));
+    await store.writeRaw('journal', 'job:j2', 2, { ...entry('j2', 'bot-a', 2) });
+    expect(await store.journal.get('j2')).toBeUndefined();
+    expect(await store.journal.list('bot-a')).toEqual([entry('j1', 'bot-a', 1)]);
+  });
+});
