@@ -1,11 +1,28 @@
 import { loadConfig, loadDotEnv, requireApiKey, type Config } from '../src/config.js';
 import { TranslateError } from '../src/errors.js';
-import { createLogger, type Logger } from '../src/logger.js';
+import { FairQueue } from '../src/jobs/fair-queue.js';
+import type { JobServices } from '../src/jobs/obtain-result.js';
+import { createLogger, registerSecrets, type Logger } from '../src/logger.js';
 import { findFfmpeg } from '../src/media/ffmpeg.js';
+import { createMetrics, type Metrics } from '../src/ops/metrics.js';
+import { opsRoutes, startOpsServer } from '../src/ops/ops-server.js';
+import { openStore, StoreOpenError } from '../src/store/open-store.js';
+import type { Store } from '../src/store/types.js';
 import { Translator } from '../src/translator/translator.js';
 
-/** Everything the platforms share: one model client, one intake policy, one logger. */
-export function sharedDeps(config: Config, logger: Logger) {
+/** Everything the platforms share: one model client, one intake policy, one store, queue and metrics. */
+export interface Shared {
+  translator: Translator;
+  intake: { maxBytes: number; ffmpegPath: string | undefined };
+  store: Store | undefined;
+  services: JobServices;
+  metrics: Metrics;
+  prices: Config['prices'];
+  reactionCooldownMs: number;
+  instance: string;
+}
+
+export function sharedDeps(config: Config, logger: Logger, store?: Store, metrics: Metrics = createMetrics({ processMetrics: false })): Shared {
   const ffmpegPath = findFfmpeg(config.ffmpegPath);
   if (!ffmpegPath) logger.warn('ffmpeg not found: WebM/M4A clips and other formats needing conversion will be refused (Ogg Opus voice notes work)');
   return {
@@ -13,16 +30,24 @@ export function sharedDeps(config: Config, logger: Logger) {
       apiKey: requireApiKey(config), baseUrl: config.dashscope.baseUrl, model: config.dashscope.model, logger,
     }),
     intake: { maxBytes: config.maxFileBytes, ffmpegPath },
+    store,
+    services: { queue: new FairQueue(config.maxConcurrent), budgets: config.budgets, model: config.dashscope.model, metrics },
+    metrics,
+    prices: config.prices,
+    reactionCooldownMs: config.reactionCooldownMs,
+    instance: config.instance,
   };
 }
 
 /**
- * `livetranslate start` (what `npm start` runs): the bot with whichever platforms have credentials.
- * With none, it exits naming the variables to set. Runs until SIGINT/SIGTERM.
+ * `livetranslate start` (what `npm start` runs): the bot with whichever platforms have credentials, the store
+ * (SQLite by default), /healthz and /metrics on PORT. With no platform it exits naming the variables to set.
+ * SIGTERM/SIGINT drain: no new work, running jobs get the grace period, the rest end as "interrupted" (Retry).
  */
 export async function startCommand(): Promise<number> {
   loadDotEnv();
   const config = loadConfig();
+  registerSecrets(config.dashscope.apiKey, config.discord?.token, config.slack?.botToken, config.slack?.signingSecret, config.slack?.appToken, config.storeUrl);
   if (!config.discord && !config.slack) {
     throw new TranslateError(
       'CONFIG_MISSING',
@@ -32,26 +57,44 @@ export async function startCommand(): Promise<number> {
     );
   }
   const logger = createLogger(config.logLevel);
-  const deps = sharedDeps(config, logger);
-  const stops: Array<() => Promise<void>> = [];
+  const store = await openStore(config.storeUrl, { cacheMaxAgeMs: config.cacheMaxAgeMs, onError: (err) => logger.error({ err }, 'store error') })
+    .catch((err: unknown) => {
+      throw new TranslateError('STORE_UNAVAILABLE', `(${err instanceof StoreOpenError || err instanceof Error ? err.message : String(err)})`, { cause: err });
+    });
+  const metrics = createMetrics();
+  const shared = sharedDeps(config, logger, store, metrics);
+  const checks: Record<string, () => Promise<void>> = { store: () => store.ping() };
+  const stops: Array<{ drain(): Promise<void>; stop(): Promise<void> }> = [];
+  const common = { ...shared, logger };
   if (config.discord) {
     const { startDiscordBot } = await import('../adapters/discord/bot.js');
-    const bot = await startDiscordBot({ ...deps, token: config.discord.token, apiUrl: config.discord.apiUrl, guildId: config.discord.guildId, logger });
-    stops.push(() => bot.stop());
+    const bot = await startDiscordBot({ ...common, token: config.discord.token, apiUrl: config.discord.apiUrl, guildId: config.discord.guildId });
+    checks.discord = async () => {
+      if (!bot.client.isReady()) throw new Error('gateway not connected');
+    };
+    stops.push({ drain: () => bot.drain(config.shutdownGraceMs), stop: () => bot.stop() });
   }
+  const slackHttp = config.slack && !config.slack.appToken;
   if (config.slack) {
     const { startSlackBot } = await import('../adapters/slack/app.js');
     const bot = await startSlackBot({
-      ...deps, botToken: config.slack.botToken, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken,
-      apiUrl: config.slack.apiUrl, port: config.port, logger,
+      ...common, botToken: config.slack.botToken, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken,
+      apiUrl: config.slack.apiUrl, port: config.port, customRoutes: opsRoutes(metrics, checks, { logger }),
     });
-    stops.push(() => bot.stop());
+    stops.push({ drain: () => bot.drain(config.shutdownGraceMs), stop: () => bot.stop() });
   }
+  // /healthz and /metrics: on Slack's HTTP server when there is one, else on their own
+  const ops = slackHttp ? undefined : await startOpsServer(config.port, metrics, checks, { logger });
+  logger.info({ port: ops?.port ?? config.port, store: store.kind }, 'livetranslate running');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  logger.info('shutting down');
-  await Promise.all(stops.map((stop) => stop()));
+  logger.info({ graceMs: config.shutdownGraceMs }, 'shutting down: draining running translations');
+  await Promise.all(stops.map((s) => s.drain()));
+  await Promise.all(stops.map((s) => s.stop()));
+  await ops?.close();
+  await store.close();
+  logger.info('stopped');
   return 0;
 }

@@ -1,14 +1,22 @@
 import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
 import { systemClock, type Clock } from '../../src/clock.js';
+import { TranslateError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import type { IntakeOptions } from '../../src/media/types.js';
 import type { TranslatorLike } from '../../src/translator/types.js';
 import { registerCommands } from './commands.js';
-import { ChatJobs } from '../../src/jobs/chat-jobs.js';
+import { ChatJobs, type ChatJobRequest } from '../../src/jobs/chat-jobs.js';
+import { recoverInterrupted } from '../../src/jobs/journal.js';
+import type { Metrics } from '../../src/ops/metrics.js';
 import { EDIT_LIMITS } from '../../src/reply/edit-budget.js';
 import { DiscordReplySurface, type ReplyPlace } from './reply-surface.js';
 import { DiscordInteractions } from './interactions.js';
 import { DiscordReactions } from './reactions.js';
+import type { DiscordContext } from './context.js';
+import { Cooldown } from '../../src/jobs/limits.js';
+import type { JobServices } from '../../src/jobs/obtain-result.js';
+import type { Store } from '../../src/store/types.js';
+import type { Prices } from '../../commands/usage.js';
 
 export interface DiscordBotOptions {
   token: string;
@@ -21,6 +29,16 @@ export interface DiscordBotOptions {
   clock?: Clock;
   /** Per-reply floor between edits (default 1000 ms). */
   minIntervalMs?: number;
+  /** Settings, cache, ledger, journal; without it the bot still translates (no memory). */
+  store?: Store | undefined;
+  /** The model queue, budgets and model name, shared with the other platform. */
+  services?: JobServices | undefined;
+  prices?: Prices | undefined;
+  /** Per-user pause between flag reactions (default 10 s). */
+  reactionCooldownMs?: number;
+  /** This process's name in the job journal (default 'default'). */
+  instance?: string;
+  metrics?: Metrics | undefined;
 }
 
 export interface DiscordBot {
@@ -28,6 +46,8 @@ export interface DiscordBot {
   jobs: ChatJobs<ReplyPlace>;
   /** Whether the gateway granted the Message Content intent (reactions on others' messages need it). */
   readonly messageContent: boolean;
+  /** Stops taking new work and lets running jobs finish for up to `graceMs` (see `ChatJobs.drain`). */
+  drain(graceMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -72,23 +92,41 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   }
   const clock = options.clock ?? systemClock;
   const rest = client.rest;
+  const owner = `${options.instance ?? 'default'}:discord`;
+  rest.on('rateLimited', () => options.metrics?.rateLimited('discord'));
   const jobs = new ChatJobs<ReplyPlace>({
     deps: {
       translator: options.translator, intake: { ...options.intake, passUrls: false }, logger: log, clock,
       ...(options.minIntervalMs !== undefined ? { minIntervalMs: options.minIntervalMs } : {}),
+      services: { ...options.services, store: options.store, metrics: options.metrics },
     },
     limits: EDIT_LIMITS.discordChannel,
     clock,
     surfaceFor: (place, jobId) => new DiscordReplySurface(rest, place, jobId, clock),
+    journal: options.store ? { journal: options.store.journal, owner, platform: 'discord' } : undefined,
+    metrics: options.metrics,
     // Discord limits edits per channel (bot token) and per interaction webhook
     scopeOf: (place) => (place.kind === 'interaction' ? `webhook:${place.token.slice(-16)}` : `channel:${place.channelId}`),
   });
-  const interactions = new DiscordInteractions(jobs, log, () => clock.now());
-  const reactions = new DiscordReactions(jobs, log, () => messageContent);
+  const context: DiscordContext = {
+    jobs, logger: log, now: () => clock.now(), store: options.store, prices: options.prices ?? { inputPerMillion: undefined, outputPerMillion: undefined },
+    budgets: options.services?.budgets ?? {}, cooldown: new Cooldown(options.reactionCooldownMs ?? 10_000, () => clock.now()),
+    canReadOthers: () => messageContent,
+  };
+  const interactions = new DiscordInteractions(context);
+  const reactions = new DiscordReactions(context);
   client.on(Events.InteractionCreate, (i) => void interactions.handle(i));
   client.on(Events.MessageReactionAdd, (r, u) => void reactions.handle(r, u));
   client.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
 
+  if (options.store) {
+    // replies a killed or stopped process left "translating…" end as interrupted, with Retry
+    await recoverInterrupted(
+      options.store.journal, owner,
+      (entry) => new DiscordReplySurface(rest, entry.place as ReplyPlace, entry.jobId, clock),
+      (entry) => jobs.registry.remember(entry.jobId, entry.request as ChatJobRequest, entry.requesterId), log,
+    );
+  }
   const applicationId = client.application?.id ?? client.user?.id ?? '';
   const changed = await registerCommands(client.rest, applicationId, options.guildId);
   log.info({ user: client.user?.tag, commandsChanged: changed, messageContent }, 'discord ready');
@@ -98,8 +136,9 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     get messageContent() {
       return messageContent;
     },
+    drain: (graceMs) => jobs.drain(graceMs),
     async stop() {
-      jobs.registry.cancelAll();
+      jobs.registry.cancelAll(new TranslateError('INTERRUPTED'));
       await client.destroy();
     },
   };

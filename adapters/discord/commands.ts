@@ -5,6 +5,7 @@ import {
 import { languagesCommand } from '../../commands/languages.js';
 import { translateCommand, translateMessageCommand, translateMessageToCommand } from '../../commands/translate.js';
 import type { OptionType, SlashCommand } from '../../commands/types.js';
+import { settingsPayloads } from './settings-handlers.js';
 
 const OPTION_TYPE: Record<OptionType, ApplicationCommandOptionType> = {
   attachment: ApplicationCommandOptionType.Attachment,
@@ -34,7 +35,16 @@ export function commandPayloads(): RESTPutAPIApplicationCommandsJSONBody {
     slash(languagesCommand),
     { type: ApplicationCommandType.Message, name: translateMessageCommand.name },
     { type: ApplicationCommandType.Message, name: translateMessageToCommand.name },
+    ...settingsPayloads(),
   ];
+}
+
+/** The fields of options that we set, recursively (subcommands), with Discord's defaults made explicit. */
+function normalizeOptions(options: unknown): unknown[] {
+  return ((options as Record<string, unknown>[] | undefined) ?? []).map((o) => ({
+    type: o.type, name: o.name, description: o.description, required: o.required ?? false,
+    autocomplete: o.autocomplete ?? false, channel_types: o.channel_types ?? [], options: normalizeOptions(o.options),
+  }));
 }
 
 /** What decides whether the registered commands match ours (Discord adds ids, versions and defaults). */
@@ -43,9 +53,7 @@ function fingerprint(commands: readonly unknown[]): string {
     type: c.type ?? ApplicationCommandType.ChatInput,
     name: c.name,
     description: c.type === ApplicationCommandType.Message ? '' : c.description,
-    options: ((c.options as Record<string, unknown>[] | undefined) ?? []).map((o) => ({
-      type: o.type, name: o.name, description: o.description, required: o.required ?? false, autocomplete: o.autocomplete ?? false,
-    })),
+    options: normalizeOptions(c.options),
   }));
   return JSON.stringify(shape.sort((a, b) => `${a.type}${a.name}`.localeCompare(`${b.type}${b.name}`)));
 }

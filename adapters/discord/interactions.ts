@@ -6,12 +6,16 @@ import {
 import { languageChoices, translateMessageCommand, translateMessageToCommand } from '../../commands/translate.js';
 import { voiceChoices } from '../../commands/voices.js';
 import { languagesText } from '../../src/catalogue-text.js';
-import { getLanguage, languageFromLocale, type LanguageCode } from '../../src/languages.js';
+import { getLanguage, type LanguageCode } from '../../src/languages.js';
+import { checkChannel, defaultTarget } from '../../src/jobs/resolve-target.js';
+import type { UserSettings } from '../../src/store/types.js';
+import type { DiscordContext } from './context.js';
+import { handleSettingsCommand } from './settings-handlers.js';
 import { asTranslateError, userMessage } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import type { TranslationAsk } from '../../src/plan.js';
-import { displayName, mediaAttachments } from './attachments.js';
-import { jobKey, type ChatJobRequest, type ChatJobs } from '../../src/jobs/chat-jobs.js';
+import { discordRequest, mediaAttachments } from './attachments.js';
+import type { ChatJobRequest, ChatJobs } from '../../src/jobs/chat-jobs.js';
 import { customId } from './render.js';
 import type { ReplyPlace } from './reply-surface.js';
 
@@ -24,13 +28,22 @@ const PICK_TTL_MS = 15 * 60_000;
 export class DiscordInteractions {
   private readonly pending = new Map<string, { attachments: Attachment[]; at: number }>();
 
-  constructor(private readonly jobs: ChatJobs<ReplyPlace>, private readonly logger: Logger, private readonly now: () => number) {}
+  private readonly jobs: ChatJobs<ReplyPlace>;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+
+  constructor(private readonly ctx: DiscordContext) {
+    this.jobs = ctx.jobs;
+    this.logger = ctx.logger;
+    this.now = ctx.now;
+  }
 
   async handle(interaction: Interaction): Promise<void> {
     try {
       if (interaction.isAutocomplete()) return await this.autocomplete(interaction);
       if (interaction.isChatInputCommand()) {
         if (interaction.commandName === 'translate') return await this.slash(interaction);
+        if (this.ctx.store && (await handleSettingsCommand(interaction, this.ctx.store, this.ctx.prices, this.ctx.budgets))) return;
         if (interaction.commandName === 'languages') {
           await interaction.reply({ content: `\`\`\`\n${languagesText()}\`\`\``, flags: MessageFlags.Ephemeral });
         }
@@ -50,22 +63,24 @@ export class DiscordInteractions {
 
   private async autocomplete(i: AutocompleteInteraction): Promise<void> {
     const focused = i.options.getFocused(true);
-    const choices = focused.name === 'voice' ? voiceChoices(focused.value) : languageChoices(focused.value);
+    const choices = focused.name === 'voice' || focused.name === 'name' ? voiceChoices(focused.value) : languageChoices(focused.value);
     await i.respond(choices.slice(0, 25));
   }
 
   private async slash(i: ChatInputCommandInteraction): Promise<void> {
     const file = i.options.getAttachment('file', true);
     const ephemeral = i.options.getBoolean('private') ?? false;
+    if (!(await this.allowedHere(i))) return;
     await i.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+    const saved = this.ctx.store ? await this.ctx.store.settings.getUser('discord', i.user.id).catch(() => ({} as UserSettings)) : {};
     const ask: TranslationAsk = {
       to: i.options.getString('to', true),
       from: i.options.getString('from') ?? undefined,
-      voice: i.options.getString('voice') ?? undefined,
-      textOnly: i.options.getBoolean('text_only') ? true : undefined,
+      voice: i.options.getString('voice') ?? saved.voice,
+      textOnly: (i.options.getBoolean('text_only') ?? saved.textOnly) ? true : undefined,
     };
     const place = this.place(i, ephemeral, 'deferred');
-    await this.start(this.request(file, ask, i.id), i.user.id, place, i);
+    await this.start(this.request(file, ask, i, i.id), i.user.id, place, i);
   }
 
   private async contextMenu(i: MessageContextMenuCommandInteraction): Promise<void> {
@@ -91,8 +106,8 @@ export class DiscordInteractions {
       return;
     }
     if (i.commandName !== translateMessageCommand.name) return;
-    // Saved preferences and server defaults come with settings; until then the user's Discord language, else English.
-    const to = defaultTarget(i.locale);
+    if (!(await this.allowedHere(i))) return;
+    const to = await defaultTarget(this.ctx.store, 'discord', i.guildId ?? undefined, i.user.id, i.locale);
     await i.deferReply();
     await this.startEach(media, { to }, i, 'deferred');
   }
@@ -128,7 +143,7 @@ export class DiscordInteractions {
         return;
       }
       await i.deferReply();
-      await this.start(finished.request, i.user.id, this.place(i, false, 'deferred'), i);
+      await this.start({ ...finished.request, trigger: 'retry' }, i.user.id, this.place(i, false, 'deferred'), i);
     }
   }
 
@@ -138,7 +153,7 @@ export class DiscordInteractions {
   ): Promise<void> {
     for (const [n, attachment] of media.entries()) {
       const place = this.place(i, false, n === 0 ? first : 'followup');
-      await this.start(this.request(attachment, ask), i.user.id, place, i);
+      await this.start(this.request(attachment, ask, i), i.user.id, place, i);
     }
   }
 
@@ -155,8 +170,20 @@ export class DiscordInteractions {
   }
 
   /** `unique` makes an explicit command its own job; menus and reactions on the same file and language run once. */
-  private request(file: Attachment, ask: TranslationAsk, unique?: string): ChatJobRequest {
-    return { source: { kind: 'url', url: file.url }, fileName: displayName(file), ask, key: jobKey(file.id, ask, unique) };
+  private request(file: Attachment, ask: TranslationAsk, i: Interaction, unique?: string): ChatJobRequest {
+    const trigger = i.isChatInputCommand() ? 'slash' : 'menu';
+    return discordRequest(file, ask, { platform: 'discord', serverId: i.guildId ?? `dm:${i.user.id}`, userId: i.user.id }, trigger, unique);
+  }
+
+  /** Refuses (ephemerally) a command in a channel outside the server's allow-list. */
+  private async allowedHere(i: ChatInputCommandInteraction | MessageContextMenuCommandInteraction): Promise<boolean> {
+    try {
+      await checkChannel(this.ctx.store, 'discord', i.guildId ?? undefined, i.channelId);
+      return true;
+    } catch (err) {
+      await i.reply({ content: `⚠️ ${userMessage(asTranslateError(err))}`, flags: MessageFlags.Ephemeral });
+      return false;
+    }
   }
 
   private place(i: Interaction, ephemeral: boolean, original: 'deferred' | 'followup'): ReplyPlace {
@@ -166,9 +193,4 @@ export class DiscordInteractions {
   private prune(): void {
     for (const [id, p] of this.pending) if (this.now() - p.at > PICK_TTL_MS) this.pending.delete(id);
   }
-}
-
-/** A user's own language as target: their Discord client's locale when the model knows it, else English. */
-export function defaultTarget(locale: string | undefined): string {
-  return (locale && languageFromLocale(locale)?.code) || 'en';
 }

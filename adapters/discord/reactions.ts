@@ -1,9 +1,8 @@
 import type { MessageReaction, PartialMessageReaction, PartialUser, User } from 'discord.js';
 import { languageFromFlag } from '../../src/languages.js';
-import type { Logger } from '../../src/logger.js';
-import { displayName, mediaAttachments } from './attachments.js';
-import { jobKey, type ChatJobs } from '../../src/jobs/chat-jobs.js';
-import type { ReplyPlace } from './reply-surface.js';
+import { discordRequest, mediaAttachments } from './attachments.js';
+import { checkChannel } from '../../src/jobs/resolve-target.js';
+import type { DiscordContext } from './context.js';
 
 const HINT = "I can't read the attachments of other people's messages here (the bot lacks the Message Content " +
   'intent). Use the **Translate** command from the message menu instead (right-click or long-press → Apps).';
@@ -13,11 +12,7 @@ const HINT = "I can't read the attachments of other people's messages here (the 
  * as a reply to that message. The same message and language twice runs one translation.
  */
 export class DiscordReactions {
-  constructor(
-    private readonly jobs: ChatJobs<ReplyPlace>,
-    private readonly logger: Logger,
-    private readonly canReadOthers: () => boolean,
-  ) {}
+  constructor(private readonly ctx: DiscordContext) {}
 
   async handle(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser): Promise<void> {
     try {
@@ -25,21 +20,23 @@ export class DiscordReactions {
       const language = languageFromFlag(reaction.emoji.name ?? '');
       if (!language) return;
       const message = reaction.message.partial ? await reaction.message.fetch() : reaction.message;
+      await checkChannel(this.ctx.store, 'discord', message.guildId ?? undefined, message.channelId);
+      this.ctx.cooldown.take(`discord:${user.id}`);
       const media = mediaAttachments(message.attachments);
       if (media.length === 0) {
         // Without Message Content, other users' attachments are invisible: say what works instead of staying silent.
-        if (!this.canReadOthers() && message.author?.id !== message.client.user.id && !message.content) {
+        if (!this.ctx.canReadOthers() && message.author?.id !== message.client.user.id && !message.content) {
           await message.reply({ content: HINT, allowedMentions: { parse: [], repliedUser: false } });
         }
         return;
       }
+      const scope = { platform: 'discord' as const, serverId: message.guildId ?? `dm:${user.id}`, userId: user.id };
       for (const attachment of media) {
-        const ask = { to: language.code };
-        const request = { source: { kind: 'url' as const, url: attachment.url }, fileName: displayName(attachment), ask, key: jobKey(attachment.id, ask) };
-        await this.jobs.run(request, user.id, { kind: 'channel', channelId: message.channelId, replyTo: message.id });
+        await this.ctx.jobs.run(discordRequest(attachment, { to: language.code }, scope, 'reaction'), user.id, { kind: 'channel', channelId: message.channelId, replyTo: message.id });
       }
     } catch (err) {
-      this.logger.error({ err }, 'reaction handling failed');
+      // a refusal before any reply (channel not allowed, cooldown) is only logged: reactions are easy to repeat
+      this.ctx.logger.info({ err }, 'reaction not translated');
     }
   }
 }

@@ -1,8 +1,16 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, LogLevel, webApi, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
 import { systemClock, type Clock } from '../../src/clock.js';
-import { ChatJobs } from '../../src/jobs/chat-jobs.js';
+import { TranslateError } from '../../src/errors.js';
+import type { Prices } from '../../commands/usage.js';
+import { ChatJobs, type ChatJobRequest } from '../../src/jobs/chat-jobs.js';
+import { recoverInterrupted } from '../../src/jobs/journal.js';
+import { Cooldown } from '../../src/jobs/limits.js';
+import type { JobServices } from '../../src/jobs/obtain-result.js';
+import type { Metrics } from '../../src/ops/metrics.js';
+import type { Store } from '../../src/store/types.js';
+import { withBotToken } from './files.js';
 import type { Logger } from '../../src/logger.js';
 import type { IntakeOptions } from '../../src/media/types.js';
 import { EDIT_LIMITS } from '../../src/reply/edit-budget.js';
@@ -23,6 +31,14 @@ export interface SlackBotOptions {
   logger: Logger;
   clock?: Clock;
   minIntervalMs?: number;
+  store?: Store | undefined;
+  services?: JobServices | undefined;
+  prices?: Prices | undefined;
+  reactionCooldownMs?: number;
+  instance?: string;
+  metrics?: Metrics | undefined;
+  /** Extra HTTP routes on the same port as /slack/events (health, metrics), HTTP mode only. */
+  customRoutes?: CustomRoute[] | undefined;
 }
 
 export interface SlackBot {
@@ -30,6 +46,8 @@ export interface SlackBot {
   jobs: ChatJobs<SlackPlace>;
   /** The HTTP port actually listened on (HTTP mode), e.g. when `port` was 0. */
   port: number | undefined;
+  /** Stops taking new work and lets running jobs finish for up to `graceMs` (see `ChatJobs.drain`). */
+  drain(graceMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,28 +74,47 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     // bounded retries: Slack's default policy can keep retrying a 5xx for half an hour
     clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 } },
     ...(options.appToken ? { socketMode: true, appToken: options.appToken } : {}),
+    ...(options.customRoutes && !options.appToken ? { customRoutes: options.customRoutes } : {}),
   });
+  app.client.on(webApi.WebClientEvent.RATE_LIMITED, () => options.metrics?.rateLimited('slack'));
   const clock = options.clock ?? systemClock;
   const streaming = new StreamingSupport();
+  const owner = `${options.instance ?? 'default'}:slack`;
   const jobs = new ChatJobs<SlackPlace>({
     deps: {
       translator: options.translator, intake: { ...options.intake, passUrls: false }, logger: log, clock,
       ...(options.minIntervalMs !== undefined ? { minIntervalMs: options.minIntervalMs } : {}),
+      services: { ...options.services, store: options.store, metrics: options.metrics },
     },
+    authorize: withBotToken(options.botToken),
+    journal: options.store ? { journal: options.store.journal, owner, platform: 'slack' } : undefined,
+    metrics: options.metrics,
     limits: EDIT_LIMITS.slackWorkspace,
     clock,
     surfaceFor: (place, jobId) => new SlackReplySurface(app.client, place, jobId, streaming, options.intake.ffmpegPath),
     scopeOf: (place) => `team:${place.teamId}`,
   });
-  new SlackHandlers(jobs, app.client, log, options.botToken, options.intake.maxBytes).register(app);
+  new SlackHandlers({
+    jobs, client: app.client, logger: log, maxBytes: options.intake.maxBytes, store: options.store,
+    cooldown: new Cooldown(options.reactionCooldownMs ?? 10_000, () => clock.now()),
+    prices: options.prices ?? { inputPerMillion: undefined, outputPerMillion: undefined }, budgets: options.services?.budgets ?? {},
+  }).register(app);
+  if (options.store) {
+    await recoverInterrupted(
+      options.store.journal, owner,
+      (entry) => new SlackReplySurface(app.client, entry.place as SlackPlace, entry.jobId, streaming, options.intake.ffmpegPath),
+      (entry) => jobs.registry.remember(entry.jobId, entry.request as ChatJobRequest, entry.requesterId), log,
+    );
+  }
   app.error(async (err) => void log.error({ err }, 'slack handler error'));
   const server = (await app.start(options.port)) as Server | undefined;
   const port = options.appToken ? undefined : (server?.address() as AddressInfo | null)?.port;
   log.info({ mode: options.appToken ? 'socket' : 'http', port }, 'slack ready');
   return {
     app, jobs, port,
+    drain: (graceMs) => jobs.drain(graceMs),
     async stop() {
-      jobs.registry.cancelAll();
+      jobs.registry.cancelAll(new TranslateError('INTERRUPTED'));
       await app.stop();
     },
   };

@@ -9,10 +9,15 @@ export function mediaFiles(files: SlackFile[] | undefined): SlackFile[] {
   return (files ?? []).filter((f) => /^(audio|video)\//.test(f.mimetype ?? '') || /^slack_(audio|video)$/.test(f.subtype ?? '') || MEDIA_EXTENSIONS.test(f.name ?? ''));
 }
 
-/** The download of a Slack file: private URLs need the bot token (without it Slack sends a sign-in page). */
-export function fileSource(file: SlackFile, botToken: string): MediaSource {
-  const url = file.url_private_download ?? file.url_private ?? '';
-  return { kind: 'url', url, headers: { Authorization: `Bearer ${botToken}` } };
+/** The download of a Slack file (the bot token is added when the job runs: see `withBotToken`). */
+export function fileSource(file: SlackFile): MediaSource {
+  return { kind: 'url', url: file.url_private_download ?? file.url_private ?? '' };
+}
+
+/** Private URLs need the bot token (without it Slack sends a sign-in page); never stored with a request. */
+export function withBotToken(botToken: string) {
+  return (source: MediaSource): MediaSource =>
+    source.kind === 'url' ? { ...source, headers: { Authorization: `Bearer ${botToken}` } } : source;
 }
 
 export function fileLabel(file: SlackFile): string {

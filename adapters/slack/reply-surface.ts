@@ -29,6 +29,9 @@ export class StreamingSupport {
 
 type Mode = { kind: 'stream'; sent: string } | { kind: 'update' };
 
+/** Message handles: `stream:<ts>` for natively streamed messages, the plain ts for posted ones (survives a restart). */
+const STREAM = 'stream:';
+
 const isDm = (channelId: string) => channelId.startsWith('D');
 
 /**
@@ -76,8 +79,11 @@ export class SlackReplySurface implements ChatSurface<string> {
     return res;
   }
 
-  async edit(ts: string, view: ReplyView): Promise<void> {
-    const mode = this.modes.get(ts);
+  async edit(handle: string, view: ReplyView): Promise<void> {
+    const streamed = handle.startsWith(STREAM);
+    const ts = streamed ? handle.slice(STREAM.length) : handle;
+    // a handle from before a restart: nothing is known of what was appended, so append nothing more
+    const mode = this.modes.get(handle) ?? (streamed ? { kind: 'stream' as const, sent: this.streamText(view) } : undefined);
     if (mode?.kind !== 'stream') {
       await this.client.chat.update({ channel: this.channel, ts, ...renderMessage(view, this.header, this.jobId) });
       return;
@@ -98,10 +104,11 @@ export class SlackReplySurface implements ChatSurface<string> {
     const recipients = isDm(this.channel) ? {} : { recipient_user_id: this.place.userId, recipient_team_id: this.place.teamId };
     const text = this.streamText(view);
     const res = await this.client.chat.startStream({ channel: this.channel, thread_ts: this.thread!, markdown_text: text, ...recipients });
-    const ts = res.ts as string;
-    this.modes.set(ts, { kind: 'stream', sent: text });
-    if (view.final) await this.edit(ts, view);
-    return ts;
+    const handle = `${STREAM}${res.ts as string}`;
+    this.modes.set(handle, { kind: 'stream', sent: text });
+    if (view.final) await this.edit(handle, view);
+    this.thread ??= res.ts as string;
+    return handle;
   }
 
   /** What a streamed message shows before its ending: the header on the first part, then the text. */

@@ -1,4 +1,4 @@
-import { asTranslateError } from '../errors.js';
+import { asTranslateError, isTranslateError } from '../errors.js';
 import { flagEmoji, type Language } from '../languages.js';
 import type { PreparedMedia } from '../media/types.js';
 import type { TranslationResult } from '../pipeline.js';
@@ -84,8 +84,9 @@ export async function runChatJob<M>(
     result = obtained.result;
     from = obtained.from;
   } catch (err) {
-    const error = asTranslateError(err);
-    const cancelled = error.code === 'CANCELLED' || signal.aborted;
+    // a shutdown aborts with INTERRUPTED: shown as such (with Retry), not as a user's cancel
+    const error = isTranslateError(signal.reason, 'INTERRUPTED') ? signal.reason : asTranslateError(err);
+    const cancelled = error.code === 'CANCELLED' || (signal.aborted && error.code !== 'INTERRUPTED');
     log.info({ code: error.code, cause: error.cause }, cancelled ? 'cancelled' : 'failed');
     await stream
       .end(cancelled ? { status: 'cancelled' } : { status: 'failed', error })

@@ -43,6 +43,12 @@ export class JobRegistry<R> {
     return { job, done };
   }
 
+  /** Makes a job known for Retry without running it (replies recovered after a restart). */
+  remember(id: string, request: R, requesterId: string): void {
+    this.prune();
+    this.finished.set(id, { request, requesterId, at: this.now() });
+  }
+
   get(id: string): RunningJob<R> | undefined {
     return this.running.get(id);
   }
@@ -66,9 +72,9 @@ export class JobRegistry<R> {
     return this.running.size;
   }
 
-  /** Aborts everything (shutdown). */
-  cancelAll(): void {
-    for (const id of this.running.keys()) this.cancel(id);
+  /** Aborts everything (shutdown); the jobs end with `reason` (default CANCELLED). */
+  cancelAll(reason: TranslateError = new TranslateError('CANCELLED')): void {
+    for (const job of this.running.values()) job.controller.abort(reason);
   }
 
   private prune(): void {

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../ops/metrics.js';
 import { prepareMedia } from '../media/intake.js';
 import { audioTokens } from '../media/tokens.js';
 import type { IntakeOptions, MediaSource, PreparedMedia } from '../media/types.js';
@@ -16,6 +17,7 @@ export interface JobServices {
   budgets?: BudgetLimits | undefined;
   /** Model name, part of the cache key. */
   model?: string | undefined;
+  metrics?: Metrics | undefined;
   now?: () => number;
 }
 
@@ -69,13 +71,20 @@ export async function obtainResult(
 
   const knownHash = input.fileKey ? await store?.cache.getFileHash(input.fileKey).catch(() => undefined) : undefined;
   const early = knownHash ? await cached(knownHash) : undefined;
-  if (early) return deliver(fromCache(early), 'cache', undefined, hooks);
+  if (early) {
+    services.metrics?.cacheHit();
+    return deliver(fromCache(early), 'cache', undefined, hooks);
+  }
 
   const media = await prepareMedia(input.source, { ...intake, signal });
   hooks.onMedia?.(media);
   if (input.fileKey) await store?.cache.setFileHash(input.fileKey, media.contentHash).catch(() => undefined);
   const hit = await cached(media.contentHash);
-  if (hit) return deliver(fromCache(hit), 'cache', media, hooks);
+  if (hit) {
+    services.metrics?.cacheHit();
+    return deliver(fromCache(hit), 'cache', media, hooks);
+  }
+  if (store) services.metrics?.cacheMiss();
 
   const key = resultKey(media.contentHash, input.plan, model);
   const running = inFlight.get(key);
@@ -107,6 +116,8 @@ export async function obtainResult(
   } finally {
     inFlight.delete(key);
   }
+  services.metrics?.modelTimings(result.timings);
+  if (result.usage) services.metrics?.tokens(result.usage);
   if (store) {
     const value: CachedResult = { text: result.text, voiceNote: result.voiceNote, usage: result.usage, truncated: result.truncated, createdAt: now() };
     await store.cache.set(key, value).catch((err: unknown) => log.warn({ err }, 'cache write failed'));

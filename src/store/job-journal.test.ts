@@ -24,6 +24,12 @@ describe.each(BACKENDS)('job journal on $name', (backend) => {
     await journal.addMessage('j1', 'm1');
     await journal.addMessage('j1', 'm2');
     await journal.addMessage('gone', 'm9'); // no entry: nothing happens
+    await journal.setView('j2', 'm7', { part: 0, text: 'first words' });
+    await journal.setView('j2', 'm7', { part: 0, text: 'first words and more' });
+    await journal.setView('gone', 'm9', { part: 0, text: 'x' });
+    expect((await journal.get('j2'))?.views).toEqual({ m7: { part: 0, text: 'first words and more' } });
+    expect(await journal.get('gone')).toBeUndefined();
+    await journal.put(entry('j2', 'bot-a', 2_000));
 
     expect(await journal.list('bot-a')).toEqual([{ ...entry('j1', 'bot-a', 1_000), messages: ['m1', 'm2'] }, entry('j2', 'bot-a', 2_000)]);
     expect(await journal.list('bot-b')).toEqual([entry('j3', 'bot-b', 1_500)]);

@@ -31,6 +31,9 @@ export function createJobJournal(keyv: Keyv, idSets: IdSets): JobJournal {
     async addMessage(jobId, messageId) {
       await entries.update(jobKey(jobId), (current) => (current ? { ...current, messages: [...current.messages, messageId] } : undefined));
     },
+    async setView(jobId, messageId, view) {
+      await entries.update(jobKey(jobId), (current) => (current ? { ...current, views: { ...current.views, [messageId]: view } } : undefined));
+    },
     async remove(jobId) {
       await lock.run(jobKey(jobId), async () => {
         const previous = await get(jobId);

@@ -88,6 +88,8 @@ export interface JournalEntry {
   requesterId: string;
   /** Messages of the reply posted so far (platform ids), first first. */
   messages: string[];
+  /** What each message last showed (its part number and text), so a restart can end it without losing the text. */
+  views?: Record<string, { part: number; text: string }> | undefined;
   startedAt: number;
 }
 
@@ -95,6 +97,8 @@ export interface JobJournal {
   put(entry: JournalEntry): Promise<void>;
   /** Adds a message id to an entry (no-op when the entry is gone). */
   addMessage(jobId: string, messageId: string): Promise<void>;
+  /** Records what a message of the entry shows now (no-op when the entry is gone). */
+  setView(jobId: string, messageId: string, view: { part: number; text: string }): Promise<void>;
   remove(jobId: string): Promise<void>;
   /** Every entry of `owner`. */
   list(owner: string): Promise<JournalEntry[]>;

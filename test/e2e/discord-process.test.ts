@@ -20,7 +20,8 @@ describe('livetranslate start and register-commands (real processes against the 
     discord = await startDiscordEmulator();
     model = await startModelEmulator();
     env = {
-      PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info',
+      PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', PORT: '0',
+      STORE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), 'lt-store-')), 'bot.sqlite')}`,
       DISCORD_TOKEN: discord.botToken, DISCORD_API_URL: discord.apiUrl,
       DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: model.baseUrl,
     };
@@ -36,7 +37,7 @@ describe('livetranslate start and register-commands (real processes against the 
     const guild = discord.createGuild();
     const out = await new Promise<string>((done, fail) =>
       execFile(process.execPath, [BIN, 'register-commands'], { env: { ...env, DISCORD_GUILD_ID: guild.id } }, (err, stdout) => (err ? fail(err) : done(stdout))));
-    expect(discord.commands(guild.id).map((c) => c.name).sort()).toEqual(['Translate', 'Translate to…', 'languages', 'translate']);
+    expect(discord.commands(guild.id).map((c) => c.name).sort()).toEqual(['Translate', 'Translate to…', 'languages', 'settings', 'translate', 'usage']);
     expect(out).toContain('Registered');
     const url = new URL(out.trim().split('\n').at(-1)!);
     expect(url.searchParams.get('scope')).toBe('bot applications.commands');

@@ -37,7 +37,7 @@ export async function startDiscordStack(options: { grantMessageContent?: boolean
   const bob = discord.createUser({ username: 'bob', locale: 'en-US' });
   const config = loadConfig({
     DISCORD_TOKEN: discord.botToken, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: guild.id,
-    DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: model.baseUrl,
+    DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: model.baseUrl, LIVETRANSLATE_REACTION_COOLDOWN_S: '0',
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const bot = await startDiscordBot({

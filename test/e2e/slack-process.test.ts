@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startModelEmulator } from '../emulators/model/index.js';
 import { startSlackEmulator } from '../emulators/slack/index.js';
@@ -25,6 +27,7 @@ describe('Slack as `npm start` runs it', () => {
       bot = spawn(process.execPath, [BIN, 'start'], {
         env: {
           PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info',
+          STORE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), 'lt-store-')), 'bot.sqlite')}`,
           SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: slack.apiUrl,
           DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: model.baseUrl,
         },

@@ -1,0 +1,61 @@
+import { TranslateError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ReplyView } from '../reply/types.js';
+import type { JobJournal, JournalEntry } from '../store/types.js';
+import type { ChatSurface } from './types.js';
+
+/**
+ * Writes down where a job's reply lives as it is posted and what each message shows, so that a process killed
+ * mid-stream leaves enough for the next start to finish the reply as "interrupted" (see `recoverInterrupted`).
+ * Journal failures are logged and never stop the job.
+ */
+export function journaledSurface<M>(surface: ChatSurface<M>, journal: JobJournal, jobId: string, log: Logger): ChatSurface<M> {
+  const note = (p: Promise<void>) => void p.catch((err: unknown) => log.warn({ err }, 'journal write failed'));
+  return {
+    maxTextLength: surface.maxTextLength,
+    setHeader: (h) => surface.setHeader(h),
+    async post(view: ReplyView) {
+      const message = await surface.post(view);
+      note(journal.addMessage(jobId, String(message)).then(() => journal.setView(jobId, String(message), { part: view.part, text: view.text })));
+      return message;
+    },
+    async edit(message: M, view: ReplyView) {
+      await surface.edit(message, view);
+      note(journal.setView(jobId, String(message), { part: view.part, text: view.text }));
+    },
+    postVoiceNote: (n) => surface.postVoiceNote(n),
+    postNotice: (t) => surface.postNotice(t),
+    postTextFile: (n, t) => surface.postTextFile(n, t),
+  };
+}
+
+/**
+ * On start: every job this process (`owner`) left in the journal — killed mid-stream, or stopped by a shutdown —
+ * gets its reply finished as "interrupted" with its text kept and a Retry button, and its request handed to
+ * `remember` so Retry works. Returns how many replies were finished.
+ */
+export async function recoverInterrupted(
+  journal: JobJournal, owner: string, surfaceFor: (entry: JournalEntry) => ChatSurface<string> | undefined,
+  remember: (entry: JournalEntry) => void, log: Logger,
+): Promise<number> {
+  const entries = await journal.list(owner);
+  let finished = 0;
+  for (const entry of entries) {
+    try {
+      const surface = surfaceFor(entry);
+      if (!surface) continue;
+      remember(entry);
+      const outcome = { status: 'failed' as const, error: new TranslateError('INTERRUPTED') };
+      const views = Object.entries(entry.views ?? {}).sort(([, a], [, b]) => a.part - b.part);
+      const last = views.at(-1);
+      if (last) await surface.edit(last[0], { part: last[1].part, text: last[1].text, final: true, continued: false, outcome });
+      else await surface.post({ part: 0, text: '', final: true, continued: false, outcome });
+      await journal.remove(entry.jobId);
+      finished++;
+    } catch (err) {
+      log.error({ err, jobId: entry.jobId }, 'could not finish an interrupted reply');
+    }
+  }
+  if (entries.length) log.info({ found: entries.length, finished }, 'interrupted replies finished');
+  return finished;
+}
