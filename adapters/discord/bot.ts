@@ -12,6 +12,7 @@ import { EDIT_LIMITS } from '../../src/reply/edit-budget.js';
 import { DiscordReplySurface, type ReplyPlace } from './reply-surface.js';
 import { DiscordInteractions } from './interactions.js';
 import { DiscordReactions } from './reactions.js';
+import { autoTranslate } from './auto-translate.js';
 import type { DiscordContext } from './context.js';
 import { Cooldown } from '../../src/jobs/limits.js';
 import type { JobServices } from '../../src/jobs/obtain-result.js';
@@ -51,7 +52,9 @@ export interface DiscordBot {
   stop(): Promise<void>;
 }
 
-const BASE_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.DirectMessageReactions];
+const BASE_INTENTS = [
+  GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.DirectMessageReactions,
+];
 
 function isDisallowedIntents(err: unknown): boolean {
   return /disallowed intents|4014/i.test(String((err as Error)?.message ?? err));
@@ -117,6 +120,7 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   const reactions = new DiscordReactions(context);
   client.on(Events.InteractionCreate, (i) => void interactions.handle(i));
   client.on(Events.MessageReactionAdd, (r, u) => void reactions.handle(r, u));
+  client.on(Events.MessageCreate, (m) => void autoTranslate(context, m));
   client.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
 
   if (options.store) {

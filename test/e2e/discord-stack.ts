@@ -3,6 +3,8 @@ import { startDiscordBot, type DiscordBot } from '../../adapters/discord/bot.js'
 import { sharedDeps } from '../../cli/start-command.js';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/types.js';
 import { startDiscordEmulator, type Channel, type DiscordEmulator, type Guild, type MessageView, type User } from '../emulators/discord/index.js';
 import { startModelEmulator, type ModelEmulator } from '../emulators/model/index.js';
 import { fixtures } from '../support/media-fixtures.js';
@@ -19,6 +21,7 @@ export interface DiscordStack {
   channel: Channel;
   alice: User;
   bob: User;
+  store: Store | undefined;
   /** Moves the bot's and Discord's clock forward (interaction token expiry). */
   advance(ms: number): void;
   /** A voice message posted by `user`: Ogg Opus with Discord's metadata. */
@@ -26,7 +29,7 @@ export interface DiscordStack {
   close(): Promise<void>;
 }
 
-export async function startDiscordStack(options: { grantMessageContent?: boolean; minIntervalMs?: number } = {}): Promise<DiscordStack> {
+export async function startDiscordStack(options: { grantMessageContent?: boolean; minIntervalMs?: number; storeUrl?: string; env?: Record<string, string> } = {}): Promise<DiscordStack> {
   let offset = 0;
   const clock: Clock = { now: () => Date.now() + offset, sleep: systemClock.sleep };
   const model = await startModelEmulator({ chunkDelayMs: 20 });
@@ -37,11 +40,12 @@ export async function startDiscordStack(options: { grantMessageContent?: boolean
   const bob = discord.createUser({ username: 'bob', locale: 'en-US' });
   const config = loadConfig({
     DISCORD_TOKEN: discord.botToken, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: guild.id,
-    DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: model.baseUrl, LIVETRANSLATE_REACTION_COOLDOWN_S: '0',
+    DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: model.baseUrl, LIVETRANSLATE_REACTION_COOLDOWN_S: '0', ...options.env,
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const store = options.storeUrl ? await openStore(options.storeUrl, { prefix: `lt-test-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` }) : undefined;
   const bot = await startDiscordBot({
-    ...sharedDeps(config, logger), token: config.discord!.token, apiUrl: config.discord!.apiUrl,
+    ...sharedDeps(config, logger, store), token: config.discord!.token, apiUrl: config.discord!.apiUrl,
     guildId: config.discord!.guildId, logger, clock, minIntervalMs: options.minIntervalMs ?? 250,
   });
   return {
@@ -55,10 +59,12 @@ export async function startDiscordStack(options: { grantMessageContent?: boolean
         files: [{ name: 'voice-message.ogg', data: fixtures.oggOpus(seconds), contentType: 'audio/ogg', durationSecs: seconds, waveform: Buffer.alloc(32, 100).toString('base64') }],
       });
     },
+    store,
     async close() {
       await bot.stop();
       await discord.close();
       await model.close();
+      await store?.close();
     },
   };
 }

@@ -113,8 +113,16 @@ interface OptionDef {
   required?: boolean;
 }
 
-const optionDefs = (cmd: RegisteredCommand): OptionDef[] =>
-  (cmd.options ?? []).filter(isObject).map((o) => ({ name: String(o.name), type: Number(o.type), required: o.required === true }));
+const defsOf = (options: unknown): OptionDef[] =>
+  (Array.isArray(options) ? options : []).filter(isObject).map((o) => ({ name: String(o.name), type: Number(o.type), required: o.required === true }));
+const optionDefs = (cmd: RegisteredCommand): OptionDef[] => defsOf(cmd.options);
+
+/** A subcommand (option type 1) of `cmd` by name, with its own option definitions. */
+function subcommandDefs(cmd: RegisteredCommand, name: string): OptionDef[] {
+  const sub = (cmd.options ?? []).filter(isObject).find((o) => o.type === 1 && o.name === name);
+  if (!sub) throw new Error(`Command "${cmd.name}" has no subcommand "${name}"`);
+  return defsOf(sub.options);
+}
 
 function optionType(defs: OptionDef[], name: string, value: string | number | boolean, cmd: string): number {
   const def = defs.find((d) => d.name === name);
@@ -134,9 +142,15 @@ export function chatInputData(
   files: Record<string, FileSpec>,
   focused?: { name: string; value: string },
 ): Json {
-  const defs = optionDefs(cmd);
-  const options: Json[] = Object.entries(values).map(([name, value]) => ({ name, type: optionType(defs, name, value, cmd.name), value }));
+  // `subcommand` in the values names the subcommand (type 1) whose options the other values are, as Discord nests them
+  const { subcommand, ...rest } = values as OptionValues & { subcommand?: string };
+  const defs = subcommand ? subcommandDefs(cmd, String(subcommand)) : optionDefs(cmd);
+  const options: Json[] = Object.entries(rest).map(([name, value]) => ({ name, type: optionType(defs, name, value, cmd.name), value }));
   const resolved: Record<string, Json> = {};
+  const channels: Record<string, Json> = {};
+  for (const o of options) {
+    if (o.type === 7) channels[String(o.value)] = channelObject(ctx.world.channel(String(o.value)));
+  }
   for (const [name, spec] of Object.entries(files)) {
     const def = defs.find((d) => d.name === name);
     if (defs.length > 0 && def?.type !== 11) throw new Error(`Command "${cmd.name}" has no attachment option "${name}"`);
@@ -157,13 +171,18 @@ export function chatInputData(
     const missing = defs.filter((d) => d.required && !options.some((o) => o.name === d.name));
     if (missing.length) throw new Error(`Command "${cmd.name}" needs option(s) ${missing.map((d) => d.name).join(', ')}`);
   }
+  const resolvedData = {
+    ...(Object.keys(resolved).length ? { attachments: resolved } : {}),
+    ...(Object.keys(channels).length ? { channels } : {}),
+  };
+  const top = subcommand ? [{ name: String(subcommand), type: 1, ...(options.length ? { options } : {}) }] : options;
   return {
     id: cmd.id,
     name: cmd.name,
     type: 1,
     ...(cmd.guild_id ? { guild_id: cmd.guild_id } : {}),
-    ...(options.length ? { options } : {}),
-    ...(Object.keys(resolved).length ? { resolved: { attachments: resolved } } : {}),
+    ...(top.length ? { options: top } : {}),
+    ...(Object.keys(resolvedData).length ? { resolved: resolvedData } : {}),
   };
 }
 
