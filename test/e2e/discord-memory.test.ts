@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MessageView } from '../emulators/discord/index.js';
+import type { InteractionHandle, MessageView } from '../emulators/discord/index.js';
 import { testRedisUrl } from '../support/redis-url.js';
 import { fixtures } from '../support/media-fixtures.js';
 import { botMessages, startDiscordStack, type DiscordStack } from './discord-stack.js';
@@ -114,7 +114,7 @@ describe('Discord budgets and fairness (SQLite)', () => {
     const s = await startDiscordStack({ storeUrl: sqliteUrl(), env: { LIVETRANSLATE_MAX_CONCURRENT: '1' } });
     try {
       s.model.configure({ text: 'word '.repeat(10), chunkDelayMs: 60, audioSeconds: 1 });
-      const handles: { id: string; token: string }[] = [];
+      const handles: InteractionHandle[] = [];
       for (let i = 0; i < 3; i++) {
         const file = { name: `n${i}.wav`, data: fixtures.wav(1 + i / 10), contentType: 'audio/wav' };
         handles.push(await s.discord.slashCommand({ userId: s.bob.id, channelId: s.channel.id, name: 'translate', options: { to: 'en' }, attachments: { file } }));
