@@ -28,6 +28,7 @@ export function sharedDeps(config: Config, logger: Logger, store?: Store, metric
   return {
     translator: new Translator({
       apiKey: requireApiKey(config), baseUrl: config.dashscope.baseUrl, model: config.dashscope.model, logger,
+      idleTimeoutMs: config.modelIdleTimeoutMs,
     }),
     intake: { maxBytes: config.maxFileBytes, ffmpegPath },
     store,

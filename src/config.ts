@@ -30,6 +30,8 @@ export interface Config {
   cacheMaxAgeMs: number;
   /** How long SIGTERM waits for running jobs before marking them interrupted, ms. */
   shutdownGraceMs: number;
+  /** Longest silence of a started model stream before it counts as timed out, ms. */
+  modelIdleTimeoutMs: number;
 }
 
 export const DEFAULT_BASE_URL = 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1';
@@ -63,6 +65,7 @@ const Env = z.object({
   LIVETRANSLATE_PRICE_OUTPUT_PER_MTOK: blank(z.coerce.number().min(0).optional()),
   LIVETRANSLATE_CACHE_DAYS: blank(z.coerce.number().min(0).max(365).default(7)),
   LIVETRANSLATE_SHUTDOWN_GRACE_S: blank(z.coerce.number().min(0).max(600).default(30)),
+  LIVETRANSLATE_MODEL_IDLE_TIMEOUT_S: blank(z.coerce.number().min(0.1).max(3600).default(90)),
 });
 
 /** Reads `.env` (if present, without overriding variables already set) into the environment. */
@@ -103,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     prices: { inputPerMillion: e.LIVETRANSLATE_PRICE_INPUT_PER_MTOK, outputPerMillion: e.LIVETRANSLATE_PRICE_OUTPUT_PER_MTOK },
     cacheMaxAgeMs: e.LIVETRANSLATE_CACHE_DAYS * 86_400_000,
     shutdownGraceMs: e.LIVETRANSLATE_SHUTDOWN_GRACE_S * 1000,
+    modelIdleTimeoutMs: e.LIVETRANSLATE_MODEL_IDLE_TIMEOUT_S * 1000,
   });
 }
 
