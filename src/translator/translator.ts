@@ -90,7 +90,8 @@ export class Translator implements TranslatorLike {
   private async *attempt(
     request: TranslationRequest, progress: { yielded: boolean }, signal?: AbortSignal,
   ): AsyncGenerator<TranslationEvent> {
-    // The SDK's timeout ends when the response starts; a stream that then goes silent is ended by this watchdog.
+    // The SDK's timeout (and its retries) cover the wait for the response; once it has started, a stream that goes
+    // silent is ended by this watchdog.
     const watchdog = new AbortController();
     const onAbort = () => watchdog.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -104,7 +105,6 @@ export class Translator implements TranslatorLike {
       }, this.options.idleTimeoutMs ?? 90_000);
     };
     try {
-      arm();
       yield* this.stream(request, progress, watchdog.signal, arm, signal);
     } catch (err) {
       if (stalled) throw new TranslateError('PROVIDER_TIMEOUT', undefined, { cause: err });
@@ -125,6 +125,7 @@ export class Translator implements TranslatorLike {
       .catch((err: unknown) => {
         throw mapProviderError(err, false, userSignal);
       });
+    onChunk(); // the response has started: from now on, silence is bounded by the idle timeout
     const pcm = new PcmAssembler();
     let finish: string | null = null;
     let sawContent = false;

@@ -46,7 +46,7 @@ describe('fault matrix (Discord)', () => {
     s.model.configure({ text: partial, chunkDelayMs: 20 });
     arrange();
     const reply = await translate();
-    expect(reply.content).toMatch(message);
+    expect(reply.content, reply.content).toMatch(message);
     expect(buttons(reply)).toEqual(retry ? ['Retry'] : []);
     if (keepsText) expect(reply.content).toMatch(/Partial/);
     expect(s.discord.messages(s.channel.id).some((m) => m.content.includes('translating…'))).toBe(false);
