@@ -19,7 +19,7 @@ function line(label: string, t: UsageTotals, prices: Prices): string {
   const cost = prices.inputPerMillion !== undefined && prices.outputPerMillion !== undefined
     ? ` · ≈ $${((t.inputTokens * prices.inputPerMillion + t.outputTokens * prices.outputPerMillion) / 1e6).toFixed(2)}`
     : '';
-  return `• ${label}: ${n(t.jobs)} translations · ${n(t.inputTokens)} tokens in · ${n(t.outputTokens)} out${cost}`;
+  return `• ${label}: ${n(t.jobs)} translation${t.jobs === 1 ? "" : "s"} · ${n(t.inputTokens)} tokens in · ${n(t.outputTokens)} out${cost}`;
 }
 
 /** The usage report as text (UTC month and day). */

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { startSlackBot, type SlackBot } from '../../adapters/slack/app.js';
 import { sharedDeps } from '../../cli/start-command.js';
 import { loadConfig } from '../../src/config.js';
+import { openStore } from '../../src/store/open-store.js';
 import { startModelEmulator, type ModelEmulator } from '../emulators/model/index.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
 import type { Channel, SlackMessageView, User } from '../emulators/slack/types.js';
@@ -19,7 +20,7 @@ export interface SlackStack {
   close(): Promise<void>;
 }
 
-export async function startSlackStack(options: { nativeStreaming?: boolean; socketMode?: boolean; rateLimitWindowMs?: number } = {}): Promise<SlackStack> {
+export async function startSlackStack(options: { nativeStreaming?: boolean; socketMode?: boolean; rateLimitWindowMs?: number; storeUrl?: string } = {}): Promise<SlackStack> {
   const model = await startModelEmulator({ chunkDelayMs: 20 });
   const slack = await startSlackEmulator({ nativeStreaming: options.nativeStreaming ?? true, ...(options.rateLimitWindowMs ? { rateLimitWindowMs: options.rateLimitWindowMs } : {}) });
   const channel = slack.createChannel({ name: 'general' });
@@ -31,8 +32,9 @@ export async function startSlackStack(options: { nativeStreaming?: boolean; sock
     DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: model.baseUrl, LIVETRANSLATE_REACTION_COOLDOWN_S: '0',
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const store = options.storeUrl ? await openStore(options.storeUrl, { prefix: `lt-test-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` }) : undefined;
   const bot = await startSlackBot({
-    ...sharedDeps(config, logger), botToken: config.slack!.botToken, signingSecret: config.slack!.signingSecret,
+    ...sharedDeps(config, logger, store), botToken: config.slack!.botToken, signingSecret: config.slack!.signingSecret,
     appToken: config.slack!.appToken, apiUrl: config.slack!.apiUrl, port: config.port, logger, minIntervalMs: 250,
   });
   if (bot.port) slack.setBotEndpoint(`http://127.0.0.1:${bot.port}/slack/events`);
@@ -44,6 +46,7 @@ export async function startSlackStack(options: { nativeStreaming?: boolean; sock
       await bot.stop();
       await slack.close();
       await model.close();
+      await store?.close();
     },
   };
 }
