@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { startModelEmulator } from '../test/emulators/model/index.js';
 import { discordBench } from './discord.js';
 import { slackBench } from './slack.js';
+import { memoryBench } from './memory.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const child = resolve(import.meta.dirname, 'audio-pipeline.ts');
@@ -62,3 +63,8 @@ console.log(`\nSlack, against the emulators in one process, median of ${RUNS} ($
 console.log('| measure | native streaming | post + chat.update (baseline) | baseline / native |');
 console.log('|---|---|---|---|');
 console.log((await slackBench(RUNS)).join('\n'));
+
+console.log(`\nCache and fairness, against the emulators in one process (${new Date().toISOString().slice(0, 10)})\n`);
+console.log('| measure | value | note |');
+console.log('|---|---|---|');
+console.log((await memoryBench(RUNS)).join('\n'));

@@ -139,6 +139,24 @@ describe('runChatJob (core against a recording surface, model emulator behind)',
     expect(short.textFiles).toEqual([]);
   });
 
+  it('shares one model call between identical requests in flight', async () => {
+    emu.configure({ text: 'Shared once.', chunkDelayMs: 20 });
+    const data = fixtures.wav(1.7);
+    const [a, b] = [surface(), surface()];
+    const [ra, rb] = await Promise.all([
+      runChatJob(spec({ id: 'a', source: { kind: 'bytes', data } }), a, deps, new AbortController().signal),
+      runChatJob(spec({ id: 'b', source: { kind: 'bytes', data } }), b, deps, new AbortController().signal),
+    ]);
+    expect(emu.requests).toHaveLength(1);
+    expect([ra, rb].map((r) => (r.status === 'done' ? r.from : r.status)).sort()).toEqual(['model', 'shared']);
+    expect(a.last().text).toBe('Shared once.');
+    expect(b.last().text).toBe('Shared once.');
+    const footers = [a, b].map((x) => (x.last().outcome as { footer: string }).footer);
+    expect(footers.some((f) => f.includes('shared with an identical request'))).toBe(true);
+    expect(a.voiceNotes).toHaveLength(1);
+    expect(b.voiceNotes).toHaveLength(1);
+  });
+
   it('tells the user when the voice note cannot be posted', async () => {
     const s = surface();
     s.failVoice = true;
