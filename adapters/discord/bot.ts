@@ -1,13 +1,10 @@
 import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
-import { systemClock, type Clock } from '../../src/clock.js';
+import { systemClock } from '../../src/clock.js';
+import type { BotOptions } from '../bot-options.js';
 import { TranslateError } from '../../src/errors.js';
-import type { Logger } from '../../src/logger.js';
-import type { IntakeOptions } from '../../src/media/types.js';
-import type { TranslatorLike } from '../../src/translator/types.js';
 import { registerCommands } from './commands.js';
 import { ChatJobs, type ChatJobRequest } from '../../src/jobs/chat-jobs.js';
 import { recoverInterrupted } from '../../src/jobs/journal.js';
-import type { Metrics } from '../../src/ops/metrics.js';
 import { EDIT_LIMITS } from '../../src/reply/edit-budget.js';
 import { DiscordReplySurface, type ReplyPlace } from './reply-surface.js';
 import { DiscordInteractions } from './interactions.js';
@@ -15,31 +12,12 @@ import { DiscordReactions } from './reactions.js';
 import { autoTranslate } from './auto-translate.js';
 import type { DiscordContext } from './context.js';
 import { Cooldown } from '../../src/jobs/limits.js';
-import type { JobServices } from '../../src/jobs/obtain-result.js';
-import type { Store } from '../../src/store/types.js';
-import type { Prices } from '../../commands/usage.js';
 
-export interface DiscordBotOptions {
+export interface DiscordBotOptions extends BotOptions {
   token: string;
   /** REST base, e.g. https://discord.com/api or an emulator's. */
   apiUrl: string;
   guildId?: string | undefined;
-  translator: TranslatorLike;
-  intake: Omit<IntakeOptions, 'signal'>;
-  logger: Logger;
-  clock?: Clock;
-  /** Per-reply floor between edits (default 1000 ms). */
-  minIntervalMs?: number;
-  /** Settings, cache, ledger, journal; without it the bot still translates (no memory). */
-  store?: Store | undefined;
-  /** The model queue, budgets and model name, shared with the other platform. */
-  services?: JobServices | undefined;
-  prices?: Prices | undefined;
-  /** Per-user pause between flag reactions (default 10 s). */
-  reactionCooldownMs?: number;
-  /** This process's name in the job journal (default 'default'). */
-  instance?: string;
-  metrics?: Metrics | undefined;
 }
 
 export interface DiscordBot {

@@ -1,24 +1,19 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, webApi, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
-import { systemClock, type Clock } from '../../src/clock.js';
+import { systemClock } from '../../src/clock.js';
+import type { BotOptions } from '../bot-options.js';
 import { TranslateError } from '../../src/errors.js';
-import type { Prices } from '../../commands/usage.js';
 import { ChatJobs, type ChatJobRequest } from '../../src/jobs/chat-jobs.js';
 import { recoverInterrupted } from '../../src/jobs/journal.js';
 import { Cooldown } from '../../src/jobs/limits.js';
-import type { JobServices } from '../../src/jobs/obtain-result.js';
-import type { Metrics } from '../../src/ops/metrics.js';
-import type { Store } from '../../src/store/types.js';
 import { withBotToken } from './files.js';
 import type { Logger } from '../../src/logger.js';
-import type { IntakeOptions } from '../../src/media/types.js';
 import { EDIT_LIMITS } from '../../src/reply/edit-budget.js';
-import type { TranslatorLike } from '../../src/translator/types.js';
 import { SlackHandlers } from './handlers.js';
 import { SlackReplySurface, StreamingSupport, type SlackPlace } from './reply-surface.js';
 
-export interface SlackBotOptions {
+export interface SlackBotOptions extends BotOptions {
   botToken: string;
   /** HTTP mode: requests are verified with it (at POST /slack/events on `port`). */
   signingSecret: string;
@@ -26,17 +21,6 @@ export interface SlackBotOptions {
   appToken?: string | undefined;
   apiUrl: string;
   port: number;
-  translator: TranslatorLike;
-  intake: Omit<IntakeOptions, 'signal'>;
-  logger: Logger;
-  clock?: Clock;
-  minIntervalMs?: number;
-  store?: Store | undefined;
-  services?: JobServices | undefined;
-  prices?: Prices | undefined;
-  reactionCooldownMs?: number;
-  instance?: string;
-  metrics?: Metrics | undefined;
   /** Extra HTTP routes on the same port as /slack/events (health, metrics), HTTP mode only. */
   customRoutes?: CustomRoute[] | undefined;
 }
