@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { startModelEmulator, type ModelEmulator } from '../../test/emulators/model/index.js';
 import { fixtures } from '../../test/support/media-fixtures.js';
 import type { VoiceNote } from '../audio/voice-encoder.js';
-import { RecordingSurface } from '../reply/recording-surface.js';
+import { RecordingSurface } from '../../test/support/recording-surface.js';
 import { EditBudget } from '../reply/edit-budget.js';
 import { Translator } from '../translator/translator.js';
 import { runChatJob } from './chat-job.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TranslateError } from '../errors.js';
 import { EditBudget } from './edit-budget.js';
-import { RecordingSurface, type RecordingSurfaceOptions } from './recording-surface.js';
+import { RecordingSurface, type RecordingSurfaceOptions } from '../../test/support/recording-surface.js';
 import { ReplyStream } from './reply-stream.js';
 
 beforeEach(() => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EditBudget } from './edit-budget.js';
-import { RecordingSurface } from './recording-surface.js';
+import { RecordingSurface } from '../../test/support/recording-surface.js';
 import { ReplyStream } from './reply-stream.js';
 
 beforeEach(() => {

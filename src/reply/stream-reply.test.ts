@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../clock.js';
 import { TranslateError } from '../errors.js';
 import { EditBudget } from './edit-budget.js';
-import { RecordingSurface } from './recording-surface.js';
+import { RecordingSurface } from '../../test/support/recording-surface.js';
 import { streamReply } from './stream-reply.js';
 import type { ReplyOutcome } from './types.js';
 

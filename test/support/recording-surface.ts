@@ -1,5 +1,5 @@
-import { systemClock, type Clock } from '../clock.js';
-import type { ReplySurface, ReplyView } from './types.js';
+import { systemClock, type Clock } from '../../src/clock.js';
+import type { ReplySurface, ReplyView } from '../../src/reply/types.js';
 
 /** One call a `RecordingSurface` received. `at` is when it was called, `doneAt` when it returned or threw. */
 export interface RecordedWrite {
