@@ -1,3 +1,4 @@
+import { TranslateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { prepareMedia } from '../media/intake.js';
@@ -88,7 +89,7 @@ export async function obtainResult(
 
   const key = resultKey(media.contentHash, input.plan, model);
   const running = inFlight.get(key);
-  if (running) return deliver(await running, 'shared', media, hooks);
+  if (running) return deliver(await unlessAborted(running, signal), 'shared', media, hooks);
 
   if (store && services.budgets && input.scope) {
     const seconds = media.source.durationSecs ?? 60;
@@ -126,6 +127,16 @@ export async function obtainResult(
     }
   }
   return { result, from: 'model', media };
+}
+
+/** The shared result, or CANCELLED as soon as this job's own signal aborts (the other job goes on). */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new TranslateError('CANCELLED'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new TranslateError('CANCELLED'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function deliver(result: TranslationResult, from: 'cache' | 'shared', media: PreparedMedia | undefined, hooks: ObtainHooks): Obtained {
