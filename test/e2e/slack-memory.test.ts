@@ -32,6 +32,19 @@ describe.each(backends)('Slack with memory on $name', (backend) => {
       expect(cached.text).toContain('Olá a todos.');
       expect(s.model.requests).toHaveLength(1);
       expect(await ask('usage')).toMatch(/this server: 1 translation ·/);
+
+      // auto-translate: a workspace admin turns it on for a channel; a file posted there is translated unasked
+      const admin = s.slack.createUser({ name: 'admin', isAdmin: true });
+      const team = s.slack.createChannel({ name: 'team-voice' });
+      const set = await s.slack.slashCommand({ userId: admin.id, channelId: team.id, command: '/translate', text: `settings auto-translate <#${team.id}|team-voice> en, ja` });
+      expect(JSON.stringify(set.response)).toContain('English, Japanese');
+      s.model.configure({ text: 'Auto.' });
+      const note = s.slack.postUserMessage(team.id, s.alice.id, { files: [{ name: 'b.wav', data: fixtures.wav(1.1), mimetype: 'audio/wav' }] });
+      const replies = await s.slack.waitFor(() => {
+        const r = s.botReplies(team.id, note.ts).filter((m) => /characters/.test(m.text));
+        return r.length === 2 ? r : undefined;
+      }, 20_000);
+      expect(replies.map((r) => (r.text.includes('English') ? 'en' : 'ja')).sort()).toEqual(['en', 'ja']);
     } finally {
       await s.close();
     }
