@@ -101,11 +101,12 @@ export class SlackHandlers {
       }
       this.start(media, { to: language.code }, event.user, { teamId, channelId: event.item.channel, threadTs: message.thread_ts ?? message.ts, userId: event.user }, 'reaction');
     });
-    app.event('message', async ({ event, body }) => {
+    app.event('message', async ({ event, body, context }) => {
       // auto-translate channels: every voice note or audio/video file posted there, into the configured languages
       const m = event as unknown as MessageWithFiles & { channel: string; user?: string; bot_id?: string; subtype?: string };
       const media = mediaFiles(m.files);
-      if (!this.o.store || m.bot_id || !m.user || media.length === 0) return;
+      // never the bot's own uploads (its translated speech), which would translate themselves in a loop
+      if (!this.o.store || m.bot_id || !m.user || m.user === context.botUserId || media.length === 0) return;
       const teamId = (body as { team_id?: string }).team_id ?? '';
       const settings = await this.o.store.settings.getServer('slack', teamId).catch(() => undefined);
       for (const to of settings?.autoTranslate?.[m.channel] ?? []) {

@@ -45,6 +45,10 @@ describe.each(backends)('Slack with memory on $name', (backend) => {
         return r.length === 2 ? r : undefined;
       }, 20_000);
       expect(replies.map((r) => (r.text.includes('English') ? 'en' : 'ja')).sort()).toEqual(['en', 'ja']);
+      // the bot's own MP3s in that channel are not translated again
+      await s.slack.waitFor(() => s.slack.files().filter((f) => f.threadTs === note.ts && f.name === 'translation.mp3').length === 2 || undefined, 15_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(s.model.requests).toHaveLength(3);
     } finally {
       await s.close();
     }
