@@ -57,7 +57,7 @@ export class SlackHandlers {
       if (await this.refuseEarly(s.channel.id, s.user.id, mediaFiles(s.message.files))) return;
       const target: ModalTarget = { channelId: s.channel.id, messageTs: s.message.ts, threadTs: s.message.thread_ts ?? s.message.ts };
       const to = await defaultTarget(this.o.store, 'slack', undefined, s.user.id, await this.userLocale(s.user.id));
-      await this.client.views.open({ trigger_id: s.trigger_id, view: translateModal(target, to, false) as never });
+      await this.client.views.open({ trigger_id: s.trigger_id, view: translateModal(target, to, false) });
     });
     app.command('/translate', async ({ ack, command }) => {
       const [word, ...rest] = command.text.trim().split(/\s+/);
@@ -68,10 +68,10 @@ export class SlackHandlers {
       await ack();
       const target: ModalTarget = { channelId: command.channel_id };
       const to = await defaultTarget(this.o.store, 'slack', command.team_id, command.user_id, await this.userLocale(command.user_id));
-      await this.client.views.open({ trigger_id: command.trigger_id, view: translateModal(target, to, true) as never });
+      await this.client.views.open({ trigger_id: command.trigger_id, view: translateModal(target, to, true) });
     });
     app.view(MODAL_CALLBACK, async ({ ack, view, body }) => {
-      const { ask, files } = readModal(view.state.values as never);
+      const { ask, files } = readModal(view.state.values);
       const target = JSON.parse(view.private_metadata) as ModalTarget;
       const teamId = body.team?.id ?? '';
       if (!target.messageTs) {

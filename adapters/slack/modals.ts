@@ -1,3 +1,4 @@
+import type { types } from '@slack/bolt';
 import { languageChoices } from '../../commands/translate.js';
 import { voiceChoices } from '../../commands/voices.js';
 import type { TranslationAsk } from '../../src/plan.js';
@@ -24,7 +25,7 @@ function select(block: string, label: string, options: { name: string; value: st
 }
 
 /** The translate modal: a file input (for /translate) and the same choices as Discord's command. */
-export function translateModal(target: ModalTarget, defaultTo: string, withFile: boolean): object {
+export function translateModal(target: ModalTarget, defaultTo: string, withFile: boolean): types.ModalView {
   const blocks: object[] = [];
   if (withFile) {
     blocks.push({
@@ -41,14 +42,16 @@ export function translateModal(target: ModalTarget, defaultTo: string, withFile:
       element: { type: 'checkboxes', action_id: 'options', options: [{ text: { type: 'plain_text', text: 'Text only (no audio)' }, value: 'text_only' }] },
     },
   );
+  // the block literals above follow Block Kit; one cast here instead of typing every element
   return {
     type: 'modal', callback_id: MODAL_CALLBACK, private_metadata: JSON.stringify(target),
     title: { type: 'plain_text', text: 'Translate' }, submit: { type: 'plain_text', text: 'Translate' },
-    close: { type: 'plain_text', text: 'Cancel' }, blocks,
+    close: { type: 'plain_text', text: 'Cancel' }, blocks: blocks as types.ModalView['blocks'],
   };
 }
 
-type Values = Record<string, Record<string, { selected_option?: { value: string } | null; selected_options?: { value: string }[]; files?: SlackFile[] }>>;
+/** `view.state.values` of a submission: the fields this modal reads. */
+type Values = Record<string, Record<string, { selected_option?: { value: string } | null; selected_options?: { value: string }[]; files?: unknown[] }>>;
 
 export interface SlackFile {
   id: string;
@@ -69,5 +72,5 @@ export function readModal(values: Values): { ask: TranslationAsk; files: SlackFi
     voice: pick('voice'),
     textOnly: values.options?.options?.selected_options?.some((o) => o.value === 'text_only') ? true : undefined,
   };
-  return { ask, files: values.file?.file?.files ?? [] };
+  return { ask, files: (values.file?.file?.files ?? []) as SlackFile[] };
 }
