@@ -2,26 +2,30 @@ import { TranslateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ReplyView } from '../reply/types.js';
 import type { JobJournal, JournalEntry } from '../store/types.js';
-import type { ChatSurface } from './types.js';
+import type { ChatSurface, ReplyHeader } from './types.js';
 
 /**
  * Writes down where a job's reply lives as it is posted and what each message shows, so that a process killed
  * mid-stream leaves enough for the next start to finish the reply as "interrupted" (see `recoverInterrupted`).
- * Journal failures are logged and never stop the job.
+ * An edit's text is journaled BEFORE the edit is sent, so the journal is never behind the screen (at worst a few
+ * words ahead of it). Journal failures are logged and never stop the job.
  */
 export function journaledSurface<M>(surface: ChatSurface<M>, journal: JobJournal, jobId: string, log: Logger): ChatSurface<M> {
   const note = (p: Promise<void>) => void p.catch((err: unknown) => log.warn({ err }, 'journal write failed'));
   return {
     maxTextLength: surface.maxTextLength,
-    setHeader: (h) => surface.setHeader(h),
+    setHeader(h) {
+      surface.setHeader(h);
+      note(journal.setHeader(jobId, h));
+    },
     async post(view: ReplyView) {
       const message = await surface.post(view);
       note(journal.addMessage(jobId, String(message)).then(() => journal.setView(jobId, String(message), { part: view.part, text: view.text })));
       return message;
     },
     async edit(message: M, view: ReplyView) {
+      await journal.setView(jobId, String(message), { part: view.part, text: view.text }).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
       await surface.edit(message, view);
-      note(journal.setView(jobId, String(message), { part: view.part, text: view.text }));
     },
     postVoiceNote: (n) => surface.postVoiceNote(n),
     postNotice: (t) => surface.postNotice(t),
@@ -44,6 +48,7 @@ export async function recoverInterrupted(
     try {
       const surface = surfaceFor(entry);
       if (!surface) continue;
+      if (entry.header) surface.setHeader(entry.header as ReplyHeader);
       remember(entry);
       const outcome = { status: 'failed' as const, error: new TranslateError('INTERRUPTED') };
       const views = Object.entries(entry.views ?? {}).sort(([, a], [, b]) => a.part - b.part);

@@ -28,6 +28,8 @@ describe.each(BACKENDS)('job journal on $name', (backend) => {
     await journal.setView('j2', 'm7', { part: 0, text: 'first words and more' });
     await journal.setView('gone', 'm9', { part: 0, text: 'x' });
     expect((await journal.get('j2'))?.views).toEqual({ m7: { part: 0, text: 'first words and more' } });
+    await journal.setHeader('j2', { languages: 'zh → en' });
+    expect((await journal.get('j2'))?.header).toEqual({ languages: 'zh → en' });
     expect(await journal.get('gone')).toBeUndefined();
     await journal.put(entry('j2', 'bot-a', 2_000));
 

@@ -34,6 +34,9 @@ export function createJobJournal(keyv: Keyv, idSets: IdSets): JobJournal {
     async setView(jobId, messageId, view) {
       await entries.update(jobKey(jobId), (current) => (current ? { ...current, views: { ...current.views, [messageId]: view } } : undefined));
     },
+    async setHeader(jobId, header) {
+      await entries.update(jobKey(jobId), (current) => (current ? { ...current, header } : undefined));
+    },
     async remove(jobId) {
       await lock.run(jobKey(jobId), async () => {
         const previous = await get(jobId);

@@ -90,6 +90,8 @@ export interface JournalEntry {
   messages: string[];
   /** What each message last showed (its part number and text), so a restart can end it without losing the text. */
   views?: Record<string, { part: number; text: string }> | undefined;
+  /** The reply's header as the platform renders it (languages, voice, file; JSON). */
+  header?: unknown;
   startedAt: number;
 }
 
@@ -99,6 +101,8 @@ export interface JobJournal {
   addMessage(jobId: string, messageId: string): Promise<void>;
   /** Records what a message of the entry shows now (no-op when the entry is gone). */
   setView(jobId: string, messageId: string, view: { part: number; text: string }): Promise<void>;
+  /** Records the reply's header (no-op when the entry is gone). */
+  setHeader(jobId: string, header: unknown): Promise<void>;
   remove(jobId: string): Promise<void>;
   /** Every entry of `owner`. */
   list(owner: string): Promise<JournalEntry[]>;

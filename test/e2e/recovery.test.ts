@@ -86,6 +86,7 @@ describe('crash recovery and shutdown (real processes, SQLite store)', () => {
       const ended = await discord.waitFor(() => { const o = discord.interaction(h).original; return o?.content.includes('interrupted') ? o : undefined; }, 15_000);
       expect(ended.content).not.toContain('translating…');
       expect(ended.content).toContain('⚠️ The translation was interrupted because the bot restarted.');
+      expect(ended.content).toContain('→ 🇺🇸 English'); // the header survives too
       // the text that was on screen is still there
       const words = shown.split('\n').find((l) => l.startsWith('These words'))!;
       expect(ended.content).toContain(words);
