@@ -61,10 +61,13 @@ export class JobRegistry<R> {
     return true;
   }
 
-  /** The request of a finished job, for Retry, while it is still remembered. */
+  /**
+   * The request of a job, for Retry, while it is remembered. A job whose failure is already on screen may still be
+   * wrapping up (its Retry button can be clicked before it leaves the running set), so running jobs count too.
+   */
   finishedRequest(id: string): { request: R; requesterId: string } | undefined {
     this.prune();
-    const found = this.finished.get(id);
+    const found = this.finished.get(id) ?? this.running.get(id);
     return found && { request: found.request, requesterId: found.requesterId };
   }
 
