@@ -2,6 +2,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig, loadDotEnv, requireApiKey } from '../src/config.js';
 import { TranslateError } from '../src/errors.js';
+import { NOTICES } from '../src/jobs/notices.js';
 import { createLogger, registerSecrets } from '../src/logger.js';
 import { publicOnlyFetch } from '../src/media/url-policy.js';
 import { findFfmpeg } from '../src/media/ffmpeg.js';
@@ -108,7 +109,7 @@ export async function translateCommand(argv: string[]): Promise<number> {
     err(u ? `usage: ${u.inputTokens} tokens in, ${u.outputTokens} out (${u.totalTokens} total) for ${seconds} s of ${media.source.kind}`
       : `usage: not reported by the service (${seconds} s of ${media.source.kind})`);
     if (result.truncated) {
-      err("warning: the translation was cut short by the model's 4,096-token output limit; translate a shorter piece for the rest.");
+      err(`warning: ${NOTICES.truncated}`);
       return 3;
     }
     return 0;

@@ -17,10 +17,9 @@ import type { TranslationAsk } from '../../src/plan.js';
 import { discordRequest, mediaAttachments } from './attachments.js';
 import type { ChatJobRequest, ChatJobs } from '../../src/jobs/chat-jobs.js';
 import { customId } from './render.js';
+import { NOTICES } from '../../src/jobs/notices.js';
 import type { ReplyPlace } from './reply-surface.js';
 
-const NO_MEDIA = 'That message has no audio or video attachment to translate.';
-const ALREADY = 'That is already being translated into this language.';
 
 /** Context-menu targets waiting for a language pick (their attachments are only visible in the menu interaction). */
 const PICK_TTL_MS = 15 * 60_000;
@@ -86,7 +85,7 @@ export class DiscordInteractions {
   private async contextMenu(i: MessageContextMenuCommandInteraction): Promise<void> {
     const media = mediaAttachments(i.targetMessage.attachments);
     if (media.length === 0) {
-      await i.reply({ content: NO_MEDIA, flags: MessageFlags.Ephemeral });
+      await i.reply({ content: NOTICES.noMedia, flags: MessageFlags.Ephemeral });
       return;
     }
     if (i.commandName === translateMessageToCommand.name) {
@@ -127,19 +126,13 @@ export class DiscordInteractions {
   private async button(i: ButtonInteraction): Promise<void> {
     const [, action, jobId = ''] = i.customId.split(':');
     if (action === 'cancel') {
-      const job = this.jobs.registry.get(jobId);
-      if (!job) {
-        await i.reply({ content: 'That translation has already finished.', flags: MessageFlags.Ephemeral });
-      } else if (job.requesterId !== i.user.id && !i.memberPermissions?.has(PermissionFlagsBits.ManageMessages)) {
-        await i.reply({ content: 'Only the person who asked for this translation, or a moderator, can cancel it.', flags: MessageFlags.Ephemeral });
-      } else {
-        this.jobs.registry.cancel(jobId);
-        await i.deferUpdate();
-      }
+      const result = await this.jobs.registry.cancelBy(jobId, i.user.id, () => !!i.memberPermissions?.has(PermissionFlagsBits.ManageMessages));
+      if (result === 'cancelled') await i.deferUpdate();
+      else await i.reply({ content: result === 'finished' ? NOTICES.cancelFinished : NOTICES.cancelNotAllowed, flags: MessageFlags.Ephemeral });
     } else if (action === 'retry') {
-      const finished = this.jobs.registry.finishedRequest(jobId);
+      const finished = this.jobs.registry.retryRequest(jobId);
       if (!finished) {
-        await i.reply({ content: 'This translation can no longer be retried here; run the command again.', flags: MessageFlags.Ephemeral });
+        await i.reply({ content: NOTICES.retryGone, flags: MessageFlags.Ephemeral });
         return;
       }
       await i.deferReply();
@@ -163,8 +156,8 @@ export class DiscordInteractions {
       await run;
     } else if (i.isRepliable()) {
       const said = place.kind === 'interaction' && place.original === 'deferred'
-        ? i.editReply({ content: ALREADY })
-        : i.followUp({ content: ALREADY, flags: MessageFlags.Ephemeral });
+        ? i.editReply({ content: NOTICES.alreadyRunning })
+        : i.followUp({ content: NOTICES.alreadyRunning, flags: MessageFlags.Ephemeral });
       await said.catch(() => undefined);
     }
   }

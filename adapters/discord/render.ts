@@ -1,5 +1,6 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
 import { userMessage } from '../../src/errors.js';
+import { NOTICES } from '../../src/jobs/notices.js';
 import type { ReplyHeader } from '../../src/jobs/types.js';
 import type { ReplyView } from '../../src/reply/types.js';
 
@@ -46,13 +47,13 @@ export function renderView(view: ReplyView, header: ReplyHeader | undefined, job
   }
   const outcome = view.outcome;
   if (outcome?.status === 'done') {
-    if (outcome.truncated) lines.push("⚠️ The translation was cut short by the model's output limit; translate a shorter piece for the rest.");
+    if (outcome.truncated) lines.push(`⚠️ ${NOTICES.truncated}`);
     if (outcome.footer) lines.push(`-# ${outcome.footer}`);
   } else if (outcome?.status === 'failed') {
     lines.push(`⚠️ ${clip(userMessage(outcome.error), 300)}`);
     if (outcome.error.retryable) rows.push(button(customId.retry(jobId), 'Retry', ButtonStyle.Primary));
   } else if (outcome?.status === 'cancelled') {
-    lines.push('✖️ Cancelled.');
+    lines.push(`✖️ ${NOTICES.cancelled}`);
   }
   return {
     content: clip(lines.join('\n'), CONTENT_LIMIT),

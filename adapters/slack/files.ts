@@ -1,4 +1,5 @@
 import { TranslateError, userMessage } from '../../src/errors.js';
+import { NOTICES } from '../../src/jobs/notices.js';
 import type { MediaSource } from '../../src/media/types.js';
 import type { SlackFile } from './modals.js';
 
@@ -26,7 +27,7 @@ export function fileLabel(file: SlackFile): string {
 
 /** A refusal that can be said before downloading anything (ephemeral to the requester), or undefined. */
 export function refusalBeforeDownload(files: SlackFile[], maxBytes: number): string | undefined {
-  if (files.length === 0) return 'That message has no audio or video file to translate.';
+  if (files.length === 0) return NOTICES.noMedia;
   const big = files.find((f) => (f.size ?? 0) > maxBytes);
   if (big) return userMessage(new TranslateError('FILE_TOO_LARGE', `(${big.name ?? 'file'}: the limit is ${(maxBytes / 1048576).toFixed(0)} MB)`));
   return undefined;

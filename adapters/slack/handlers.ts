@@ -1,6 +1,7 @@
 import type { App, webApi } from '@slack/bolt';
 import { jobKey, type ChatJobRequest, type ChatJobs } from '../../src/jobs/chat-jobs.js';
 import { applySettings } from '../../commands/settings.js';
+import { NOTICES } from '../../src/jobs/notices.js';
 import { usageReport, type Prices } from '../../commands/usage.js';
 import { asTranslateError, userMessage } from '../../src/errors.js';
 import { findLanguage, languageFromFlag } from '../../src/languages.js';
@@ -119,14 +120,13 @@ export class SlackHandlers {
       const [, verb, jobId = ''] = (action as { action_id: string }).action_id.split(':');
       const channelId = b.channel?.id ?? '';
       if (verb === 'cancel') {
-        const job = this.jobs.registry.get(jobId);
-        if (!job) return;
-        if (job.requesterId === b.user.id || (await this.isAdmin(b.user.id))) this.jobs.registry.cancel(jobId);
-        else await this.ephemeral(channelId, b.user.id, 'Only the person who asked for this translation, or a workspace admin, can cancel it.');
+        // a moderator here is a workspace admin or owner
+        const result = await this.jobs.registry.cancelBy(jobId, b.user.id, () => this.isAdmin(b.user.id));
+        if (result === 'not-allowed') await this.ephemeral(channelId, b.user.id, NOTICES.cancelNotAllowed);
         return;
       }
-      const finished = this.jobs.registry.finishedRequest(jobId);
-      if (!finished) return void (await this.ephemeral(channelId, b.user.id, 'This translation can no longer be retried here; ask again.'));
+      const finished = this.jobs.registry.retryRequest(jobId);
+      if (!finished) return void (await this.ephemeral(channelId, b.user.id, NOTICES.retryGone));
       const place = { teamId: b.team?.id ?? '', channelId, threadTs: b.message?.thread_ts ?? b.message?.ts, userId: b.user.id };
       void this.run({ ...finished.request, trigger: 'retry' }, b.user.id, place);
     });

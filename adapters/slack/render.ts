@@ -1,4 +1,5 @@
 import { userMessage } from '../../src/errors.js';
+import { NOTICES } from '../../src/jobs/notices.js';
 import type { ReplyHeader } from '../../src/jobs/types.js';
 import type { ReplyOutcome, ReplyView } from '../../src/reply/types.js';
 
@@ -22,10 +23,10 @@ export function headerText(header: ReplyHeader | undefined): string {
 /** How a reply ended, as the closing line(s). */
 export function endingText(outcome: ReplyOutcome | undefined): string {
   if (!outcome) return '';
-  if (outcome.status === 'cancelled') return ':heavy_multiplication_x: Cancelled.';
+  if (outcome.status === 'cancelled') return `:heavy_multiplication_x: ${NOTICES.cancelled}`;
   if (outcome.status === 'failed') return `:warning: ${clip(userMessage(outcome.error), 300)}`;
   const lines: string[] = [];
-  if (outcome.truncated) lines.push(":warning: The translation was cut short by the model's output limit; translate a shorter piece for the rest.");
+  if (outcome.truncated) lines.push(`:warning: ${NOTICES.truncated}`);
   if (outcome.footer) lines.push(`_${outcome.footer}_`);
   return lines.join('\n');
 }

@@ -181,7 +181,18 @@ describe('JobRegistry', () => {
     release();
     expect(await first!.done).toBe(true);
     expect(jobs.cancel(first!.job.id)).toBe(false);
-    expect(jobs.finishedRequest(first!.job.id)).toEqual({ request: 'req', requesterId: 'u1' });
+    expect(jobs.retryRequest(first!.job.id)).toEqual({ request: 'req', requesterId: 'u1' });
     expect(jobs.start('req', 'u2', 'msg1:ja', async () => 1)).toBeDefined();
+  });
+
+  it('lets the requester or a moderator cancel, asking about moderators only for someone else', async () => {
+    const jobs = new JobRegistry<string>();
+    const asked: string[] = [];
+    const run = jobs.start('req', 'owner', undefined, (job) => new Promise<boolean>((r) => job.controller.signal.addEventListener('abort', () => r(true))))!;
+    expect(await jobs.cancelBy(run.job.id, 'stranger', () => (asked.push('stranger'), false))).toBe('not-allowed');
+    expect(await jobs.cancelBy(run.job.id, 'owner', () => (asked.push('owner'), false))).toBe('cancelled');
+    expect(asked).toEqual(['stranger']);
+    expect(await run.done).toBe(true);
+    expect(await jobs.cancelBy(run.job.id, 'mod', async () => true)).toBe('finished');
   });
 });

@@ -2,6 +2,7 @@ import { asTranslateError, isTranslateError } from '../errors.js';
 import { flagEmoji, type Language } from '../languages.js';
 import type { PreparedMedia } from '../media/types.js';
 import type { TranslationResult } from '../pipeline.js';
+import { NOTICES } from './notices.js';
 import { obtainResult } from './obtain-result.js';
 import { planTranslation, type TranslationPlan } from '../plan.js';
 import { ReplyStream } from '../reply/reply-stream.js';
@@ -107,7 +108,7 @@ export async function runChatJob<M>(
     } catch (err) {
       voice = 'failed';
       log.error({ err }, 'could not post the voice note');
-      await surface.postNotice('The translated speech could not be posted here.').catch(() => undefined);
+      await surface.postNotice(NOTICES.speechNotPosted).catch(() => undefined);
     }
   }
   log.info({ usage: result.usage, timings: result.timings, voice }, 'done');

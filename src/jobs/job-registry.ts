@@ -53,6 +53,18 @@ export class JobRegistry<R> {
     return this.running.get(id);
   }
 
+  /**
+   * A user's Cancel: allowed for the requester, or for a moderator (`isModerator` is asked only for someone else).
+   * 'finished' when the job is not running any more.
+   */
+  async cancelBy(id: string, userId: string, isModerator: () => boolean | Promise<boolean>): Promise<'cancelled' | 'finished' | 'not-allowed'> {
+    const job = this.running.get(id);
+    if (!job) return 'finished';
+    if (job.requesterId !== userId && !(await isModerator())) return 'not-allowed';
+    this.cancel(id);
+    return 'cancelled';
+  }
+
   /** Aborts a running job; false when it is not running (already finished, or unknown). */
   cancel(id: string): boolean {
     const job = this.running.get(id);
@@ -65,7 +77,7 @@ export class JobRegistry<R> {
    * The request of a job, for Retry, while it is remembered. A job whose failure is already on screen may still be
    * wrapping up (its Retry button can be clicked before it leaves the running set), so running jobs count too.
    */
-  finishedRequest(id: string): { request: R; requesterId: string } | undefined {
+  retryRequest(id: string): { request: R; requesterId: string } | undefined {
     this.prune();
     const found = this.finished.get(id) ?? this.running.get(id);
     return found && { request: found.request, requesterId: found.requesterId };
