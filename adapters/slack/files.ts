@@ -1,13 +1,12 @@
 import { TranslateError, userMessage } from '../../src/errors.js';
 import { NOTICES } from '../../src/jobs/notices.js';
+import { looksLikeMedia } from '../../src/media/media-file.js';
 import type { MediaSource } from '../../src/media/types.js';
 import type { SlackFile } from './modals.js';
 
-const MEDIA_EXTENSIONS = /\.(ogg|oga|opus|mp3|wav|m4a|aac|amr|3gp|3gpp|flac|webm|mp4|mov|mkv|avi)$/i;
-
 /** The files worth translating: audio or video (uploads and Slack's own audio/video clips). */
 export function mediaFiles(files: SlackFile[] | undefined): SlackFile[] {
-  return (files ?? []).filter((f) => /^(audio|video)\//.test(f.mimetype ?? '') || /^slack_(audio|video)$/.test(f.subtype ?? '') || MEDIA_EXTENSIONS.test(f.name ?? ''));
+  return (files ?? []).filter((f) => /^slack_(audio|video)$/.test(f.subtype ?? '') || looksLikeMedia(f.mimetype, f.name));
 }
 
 /** The download of a Slack file (the bot token is added when the job runs: see `withBotToken`). */
