@@ -5,6 +5,7 @@ import { TranslateError } from '../errors.js';
 import { ffmpegDuration, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
 import { inspectMedia } from './inspect.js';
 import { readSource } from './read-source.js';
+import { blockedAddressReason } from './url-policy.js';
 import { estimateInputTokens, MAX_INPUT_TOKENS } from './tokens.js';
 import type { IntakeOptions, MediaFormat, MediaInfo, MediaSource, ModelInputPart, PreparedMedia } from './types.js';
 
@@ -51,8 +52,8 @@ export function isPublicHttpsUrl(url: string): boolean {
   const { protocol, hostname } = new URL(url);
   if (protocol !== 'https:' || hostname === 'localhost' || hostname.endsWith('.localhost')) return false;
   const host = hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host) === 0) return true;
-  return !/^(127\.|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.|0\.|::1$|f[cd]|fe80)/i.test(host);
+  // an address literal goes through the same ranges as the CLI's URL policy (names are the model service's to resolve)
+  return isIP(host) === 0 || blockedAddressReason(host) === undefined;
 }
 
 function modelPart(kind: 'audio' | 'video', format: string, data: Buffer, url: string | undefined): ModelInputPart {
