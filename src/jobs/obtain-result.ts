@@ -79,8 +79,10 @@ export async function obtainResult(
 
   const media = await prepareMedia(input.source, { ...intake, signal });
   hooks.onMedia?.(media);
-  if (input.fileKey) await store?.cache.setFileHash(input.fileKey, media.contentHash).catch(() => undefined);
-  const hit = await cached(media.contentHash);
+  // the file id was known with these very bytes: the cache was just asked, and the index is already right
+  const known = knownHash === media.contentHash;
+  if (input.fileKey && !known) await store?.cache.setFileHash(input.fileKey, media.contentHash).catch(() => undefined);
+  const hit = known ? undefined : await cached(media.contentHash);
   if (hit) {
     services.metrics?.cacheHit();
     return deliver(fromCache(hit), 'cache', media, hooks);
