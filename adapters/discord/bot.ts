@@ -1,6 +1,7 @@
 import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
 import { systemClock } from '../../src/clock.js';
 import type { BotOptions } from '../bot-options.js';
+import { platformHostsFetch } from '../../src/media/url-policy.js';
 import { TranslateError } from '../../src/errors.js';
 import { registerCommands } from './commands.js';
 import { ChatJobs, type ChatJobRequest } from '../../src/jobs/chat-jobs.js';
@@ -28,6 +29,11 @@ export interface DiscordBot {
   /** Stops taking new work and lets running jobs finish for up to `graceMs` (see `ChatJobs.drain`). */
   drain(graceMs: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Where Discord serves attachments (and, for an emulator or proxy, the REST host itself). */
+export function discordFileHosts(apiUrl: string): string[] {
+  return ['cdn.discordapp.com', 'media.discordapp.net', new URL(apiUrl).host];
 }
 
 const BASE_INTENTS = [
@@ -77,7 +83,7 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   rest.on('rateLimited', () => options.metrics?.rateLimited('discord'));
   const jobs = new ChatJobs<ReplyPlace>({
     deps: {
-      translator: options.translator, intake: { ...options.intake, passUrls: false }, logger: log, clock,
+      translator: options.translator, intake: { ...options.intake, passUrls: false, fetch: platformHostsFetch(discordFileHosts(options.apiUrl)) }, logger: log, clock,
       ...(options.minIntervalMs !== undefined ? { minIntervalMs: options.minIntervalMs } : {}),
       services: { ...options.services, store: options.store, metrics: options.metrics },
     },

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { App, LogLevel, webApi, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
 import { systemClock } from '../../src/clock.js';
 import type { BotOptions } from '../bot-options.js';
+import { platformHostsFetch } from '../../src/media/url-policy.js';
 import { TranslateError } from '../../src/errors.js';
 import { ChatJobs, type ChatJobRequest } from '../../src/jobs/chat-jobs.js';
 import { recoverInterrupted } from '../../src/jobs/journal.js';
@@ -66,7 +67,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
   const owner = `${options.instance ?? 'default'}:slack`;
   const jobs = new ChatJobs<SlackPlace>({
     deps: {
-      translator: options.translator, intake: { ...options.intake, passUrls: false }, logger: log, clock,
+      translator: options.translator, intake: { ...options.intake, passUrls: false, fetch: platformHostsFetch(['files.slack.com', new URL(options.apiUrl).host]) }, logger: log, clock,
       ...(options.minIntervalMs !== undefined ? { minIntervalMs: options.minIntervalMs } : {}),
       services: { ...options.services, store: options.store, metrics: options.metrics },
     },

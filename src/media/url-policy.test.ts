@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isTranslateError } from '../errors.js';
 import { readSource } from './read-source.js';
-import { blockedAddressReason, checkPublicUrl, publicOnlyFetch, type LookupAll } from './url-policy.js';
+import { blockedAddressReason, checkPublicUrl, platformHostsFetch, publicOnlyFetch, type LookupAll } from './url-policy.js';
 
 /** A resolver answering from a table; unknown names fail like ENOTFOUND. No real DNS. */
 function fakeLookup(table: Record<string, string[]>): LookupAll & ReturnType<typeof vi.fn> {
@@ -152,5 +152,33 @@ describe('publicOnlyFetch', () => {
     await expect(readSource(source, 1024, publicOnlyFetch({ lookup }))).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
     const allowed = await readSource(source, 1024, publicOnlyFetch({ lookup, allowPrivate: true }));
     expect(allowed.toString()).toBe('{"auth":null}');
+  });
+});
+
+describe('platformHostsFetch', () => {
+  it('fetches only from the listed hosts: checked before sending, and on the final URL after redirects', async () => {
+    const { createServer } = await import('node:http');
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'audio/wav' }).end('RIFF');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const f = platformHostsFetch(['cdn.discordapp.com', host]);
+      expect(await (await f(`http://${host}/file.wav`)).text()).toBe('RIFF');
+      await expect(f('https://evil.example/file.wav')).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
+      expect(seen).toEqual(['/file.wav']); // the refused URL was never requested
+      // a download that ended up elsewhere after redirects is refused before its body is read
+      const offsite = platformHostsFetch([host], async () => {
+        const res = new Response('secret');
+        Object.defineProperty(res, 'url', { value: 'https://elsewhere.example/x' });
+        return res;
+      });
+      await expect(offsite(`http://${host}/a`)).rejects.toMatchObject({ code: 'URL_NOT_ALLOWED' });
+    } finally {
+      server.close();
+    }
   });
 });

@@ -166,3 +166,27 @@ export function publicOnlyFetch(options: PublicFetchOptions = {}): typeof fetch 
     }
   };
 }
+
+/**
+ * A `fetch` for chat-triggered downloads: only the platform's own file hosts (e.g. Discord's CDN, Slack's file
+ * host, or an emulator's address). An entry matches a URL's `host` (name:port) or its hostname. The first URL is
+ * checked before anything is sent, the final one (after redirects) before the body is read.
+ */
+export function platformHostsFetch(hosts: readonly string[], base: typeof fetch = fetch): typeof fetch {
+  const allowed = (url: string) => {
+    if (!URL.canParse(url)) return false;
+    const { host, hostname } = new URL(url);
+    return hosts.includes(host) || hosts.includes(hostname);
+  };
+  const refuse = (url: string) => new TranslateError('URL_NOT_ALLOWED', `(${URL.canParse(url) ? new URL(url).host : 'bad URL'} is not one of this chat platform's file hosts)`);
+  return async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (!allowed(url)) throw refuse(url);
+    const res = await base(input, init);
+    if (res.url && !allowed(res.url)) {
+      await res.body?.cancel();
+      throw refuse(res.url);
+    }
+    return res;
+  };
+}
