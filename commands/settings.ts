@@ -8,7 +8,7 @@ import type { SlashCommand } from './types.js';
 /** `/settings` (Discord) and `/translate settings` (Slack): a user's own defaults, and admins' server defaults. */
 export const settingsCommand: SlashCommand = {
   name: 'settings',
-  description: 'Your translation defaults, and the server\'s (admins)',
+  description: 'Your translation defaults, and the server\'s (Manage Server)',
   options: [],
 };
 
@@ -35,7 +35,7 @@ export interface SettingsContext {
 const name = (code: LanguageCode | undefined) => (code ? getLanguage(code).name : 'not set');
 
 /** The settings as a short text a chat reply can show. */
-export function describeSettings(user: UserSettings, server: ServerSettings | undefined, mention: (id: string) => string): string {
+function describeSettings(user: UserSettings, server: ServerSettings | undefined, mention: (id: string) => string): string {
   const lines = [
     '**Your defaults**',
     `• language: ${name(user.target)} · voice: ${user.voice ?? 'not set'} · text only: ${user.textOnly ? 'yes' : 'no'}`,

@@ -12,7 +12,7 @@ export function mediaAttachments(attachments: Collection<string, Attachment> | A
 }
 
 /** A name for the header: Discord names every voice message "voice-message.ogg". */
-export function displayName(a: Attachment): string {
+function displayName(a: Attachment): string {
   return a.waveform ? 'voice message' : a.name;
 }
 

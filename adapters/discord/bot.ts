@@ -32,7 +32,7 @@ export interface DiscordBot {
 }
 
 /** Where Discord serves attachments (and, for an emulator or proxy, the REST host itself). */
-export function discordFileHosts(apiUrl: string): string[] {
+function discordFileHosts(apiUrl: string): string[] {
   return ['cdn.discordapp.com', 'media.discordapp.net', new URL(apiUrl).host];
 }
 

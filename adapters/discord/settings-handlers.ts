@@ -2,8 +2,8 @@ import {
   ApplicationCommandOptionType, ApplicationCommandType, ChannelType, MessageFlags, PermissionFlagsBits,
   type ChatInputCommandInteraction, type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import { applySettings, type SettingsChange } from '../../commands/settings.js';
-import { usageReport, type Prices } from '../../commands/usage.js';
+import { applySettings, settingsCommand, type SettingsChange } from '../../commands/settings.js';
+import { usageCommand, usageReport, type Prices } from '../../commands/usage.js';
 import { asTranslateError, userMessage } from '../../src/errors.js';
 import type { BudgetLimits } from '../../src/jobs/limits.js';
 import type { Store } from '../../src/store/types.js';
@@ -16,7 +16,7 @@ const channel = { type: S.Channel, name: 'channel', description: 'The channel', 
 export function settingsPayloads(): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   return [
     {
-      type: ApplicationCommandType.ChatInput, name: 'settings', description: 'Your translation defaults, and the server\'s (Manage Server)',
+      type: ApplicationCommandType.ChatInput, name: settingsCommand.name, description: settingsCommand.description,
       options: [
         { type: S.Subcommand, name: 'show', description: 'Show your and the server\'s settings' },
         { type: S.Subcommand, name: 'language', description: 'Your default language (empty: clear)', options: [lang('to', 'Language')] },
@@ -27,7 +27,7 @@ export function settingsPayloads(): RESTPostAPIChatInputApplicationCommandsJSONB
         { type: S.Subcommand, name: 'auto-translate', description: 'Translate every voice note posted in a channel (Manage Server)', options: [channel, { type: S.String, name: 'languages', description: 'e.g. "en, ja" — or "off"', required: true }] },
       ],
     } as RESTPostAPIChatInputApplicationCommandsJSONBody,
-    { type: ApplicationCommandType.ChatInput, name: 'usage', description: 'Translation usage this month: the server\'s and yours, with cost' },
+    { type: ApplicationCommandType.ChatInput, name: usageCommand.name, description: usageCommand.description },
   ];
 }
 
@@ -48,10 +48,10 @@ function change(i: ChatInputCommandInteraction): SettingsChange {
 export async function handleSettingsCommand(
   i: ChatInputCommandInteraction, store: Store, prices: Prices, budgets: BudgetLimits,
 ): Promise<boolean> {
-  if (i.commandName !== 'settings' && i.commandName !== 'usage') return false;
+  if (i.commandName !== settingsCommand.name && i.commandName !== usageCommand.name) return false;
   let content: string;
   try {
-    content = i.commandName === 'usage'
+    content = i.commandName === usageCommand.name
       ? await usageReport(store, 'discord', i.guildId ?? undefined, i.user.id, prices, budgets)
       : await applySettings({
           store, platform: 'discord', serverId: i.guildId ?? undefined, userId: i.user.id,

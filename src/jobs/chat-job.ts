@@ -10,7 +10,7 @@ import { LONG_TEXT_CHARS, type ChatJobDeps, type ChatJobOutcome, type ChatJobSpe
 
 const named = (l: Language) => `${l.countries[0] ? `${flagEmoji(l.countries[0])} ` : ''}${l.name}`;
 
-export function headerFor(plan: TranslationPlan, media: PreparedMedia | undefined, fileName?: string): ReplyHeader {
+function headerFor(plan: TranslationPlan, media: PreparedMedia | undefined, fileName?: string): ReplyHeader {
   return {
     languages: `${plan.source ? named(plan.source) : 'auto-detected'} → ${named(plan.target)}`,
     voice: plan.voice?.name,
@@ -22,7 +22,7 @@ export function headerFor(plan: TranslationPlan, media: PreparedMedia | undefine
 const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
 
 /** The line under a finished translation: its length and what it cost (nothing, when it came from the cache). */
-export function footerFor(result: TranslationResult, from: 'model' | 'cache' | 'shared' = 'model'): string {
+function footerFor(result: TranslationResult, from: 'model' | 'cache' | 'shared' = 'model'): string {
   const parts = [`${result.text.length.toLocaleString('en-US')} characters`];
   if (from === 'cache') parts.push('from the cache, no new cost');
   else if (from === 'shared') parts.push('shared with an identical request');

@@ -27,7 +27,7 @@ export interface TranslatorOptions {
 /** Errors worth trying again while nothing has been shown to the user yet. */
 const RETRY_UNSEEN = new Set(['STREAM_CUT', 'PROVIDER_UNAVAILABLE', 'PROVIDER_TIMEOUT']);
 
-export function toUsage(u: LiveTranslateUsage): Usage {
+function toUsage(u: LiveTranslateUsage): Usage {
   return {
     inputTokens: u.prompt_tokens ?? 0,
     outputTokens: u.completion_tokens ?? 0,
