@@ -1,4 +1,4 @@
-import { DiscordAPIError, MessageFlags, Routes, type REST } from 'discord.js';
+import { DiscordAPIError, MessageFlags, Routes, type RawFile, type REST } from 'discord.js';
 import type { VoiceNote } from '../../src/audio/voice-encoder.js';
 import type { Clock } from '../../src/clock.js';
 import type { ChatSurface, ReplyHeader } from '../../src/jobs/types.js';
@@ -69,9 +69,10 @@ export class DiscordReplySurface implements ChatSurface<string> {
     await this.rest.patch(route, { body });
   }
 
-  private postToChannel(body: object, replyTo: string | undefined): Promise<Posted> {
+  /** A channel message with the bot token, replying to `replyTo` when given. */
+  private postToChannel(body: object, replyTo: string | undefined, files?: RawFile[]): Promise<Posted> {
     const reference = replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
-    return this.rest.post(Routes.channelMessages(this.place.channelId), { body: { ...body, ...reference } }) as Promise<Posted>;
+    return this.rest.post(Routes.channelMessages(this.place.channelId), { ...(files ? { files } : {}), body: { ...body, ...reference } }) as Promise<Posted>;
   }
 
   private useBotToken(): boolean {
@@ -89,23 +90,18 @@ export class DiscordReplySurface implements ChatSurface<string> {
       });
       return;
     }
-    const reference = this.firstId ? { message_reference: { message_id: this.firstId, fail_if_not_exists: false } } : {};
     try {
-      await this.rest.post(Routes.channelMessages(p.channelId), {
-        files: [{ name: VOICE_FILE, data: note.ogg, contentType: 'audio/ogg' }],
-        body: {
-          flags: MessageFlags.IsVoiceMessage,
-          attachments: [{ id: '0', filename: VOICE_FILE, duration_secs: note.durationSecs, waveform: note.waveform }],
-          ...reference,
-        },
-      });
+      await this.postToChannel({
+        flags: MessageFlags.IsVoiceMessage,
+        attachments: [{ id: '0', filename: VOICE_FILE, duration_secs: note.durationSecs, waveform: note.waveform }],
+      }, this.firstId, [{ name: VOICE_FILE, data: note.ogg, contentType: 'audio/ogg' }]);
     } catch (err) {
       // 50173: voice messages not allowed here; 50013: missing SEND_VOICE_MESSAGES. The user still gets the audio.
       if (!(err instanceof DiscordAPIError) || (err.code !== 50173 && err.code !== 50013)) throw err;
-      await this.rest.post(Routes.channelMessages(p.channelId), {
-        files: [{ name: 'translation.ogg', data: note.ogg, contentType: 'audio/ogg' }],
-        body: { content: '🔊 Translated speech (voice messages are not allowed in this channel)', allowed_mentions: { parse: [] }, ...reference },
-      });
+      await this.postToChannel(
+        { content: '🔊 Translated speech (voice messages are not allowed in this channel)', allowed_mentions: { parse: [] } },
+        this.firstId, [{ name: 'translation.ogg', data: note.ogg, contentType: 'audio/ogg' }],
+      );
     }
   }
 
@@ -119,14 +115,12 @@ export class DiscordReplySurface implements ChatSurface<string> {
   }
 
   /** A message after the reply: a follow-up while the interaction lasts, else a channel reply to the first part. */
-  private async postExtra(body: object, files?: { name: string; data: Buffer; contentType: string }[]): Promise<void> {
+  private async postExtra(body: object, files?: RawFile[]): Promise<void> {
     const p = this.place;
-    const extra = files ? { files } : {};
     if (p.kind === 'interaction' && !this.useBotToken()) {
-      await this.rest.post(Routes.webhook(p.applicationId, p.token), { ...extra, body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 } });
+      await this.rest.post(Routes.webhook(p.applicationId, p.token), { ...(files ? { files } : {}), body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 } });
     } else {
-      const reference = this.firstId ? { message_reference: { message_id: this.firstId, fail_if_not_exists: false } } : {};
-      await this.rest.post(Routes.channelMessages(p.channelId), { ...extra, body: { ...body, ...reference } });
+      await this.postToChannel(body, this.firstId, files);
     }
   }
 }
