@@ -9,7 +9,7 @@ import type { TranslationPlan } from '../plan.js';
 import type { CachedResult, Store } from '../store/types.js';
 import type { TranslatorLike } from '../translator/types.js';
 import type { FairQueue } from './fair-queue.js';
-import { checkBudget, resultKey, type BudgetLimits, type JobScope } from './limits.js';
+import { reserveBudget, resultKey, type BudgetHold, type BudgetLimits, type JobScope } from './limits.js';
 
 /** What a chat job may use beyond the model: memory, the global queue, budgets. All optional (tests, CLI). */
 export interface JobServices {
@@ -55,8 +55,9 @@ const fromCache = (c: CachedResult): TranslationResult => ({
 /**
  * Gets the translation for a chat job while never paying twice: a cached result for the same media (by platform
  * file id, then by content hash), target, voice and mode is reused; an identical request already running is shared;
- * otherwise the budget is checked, a place in the fair model queue is taken, the model is called, and the result is
- * cached and its usage recorded.
+ * otherwise the job's estimate is held on the budgets (atomically: refused when it does not fit), a place in the fair
+ * model queue is taken, the model is called, the result is cached, and the hold is settled to the real usage (or
+ * released when the call fails or is cancelled).
  */
 export async function obtainResult(
   input: ObtainInput, translator: TranslatorLike, intake: Omit<IntakeOptions, 'signal'>, services: JobServices,
@@ -93,10 +94,11 @@ export async function obtainResult(
   const running = inFlight.get(key);
   if (running) return deliver(await unlessAborted(running, signal), 'shared', media, hooks);
 
+  let hold: BudgetHold | undefined;
   if (store && services.budgets && input.scope) {
     const seconds = media.source.durationSecs ?? 60;
     const estimate = (media.estimatedInputTokens ?? audioTokens(seconds)) + (input.plan.voice ? audioTokens(seconds) : 0) + Math.ceil(seconds * 3);
-    await checkBudget(store, services.budgets, input.scope, estimate, now());
+    hold = await reserveBudget(store, services.budgets, input.scope, estimate, now, log);
   }
   const work = (async () => {
     let waited = false;
@@ -116,17 +118,21 @@ export async function obtainResult(
   let result: TranslationResult;
   try {
     result = await work;
+  } catch (err) {
+    await hold?.release();
+    throw err;
   } finally {
     inFlight.delete(key);
   }
   services.metrics?.modelTimings(result.timings);
   if (result.usage) services.metrics?.tokens(result.usage);
+  if (hold) await hold.settle(result.usage);
   if (store) {
-    const value: CachedResult = { text: result.text, voiceNote: result.voiceNote, usage: result.usage, truncated: result.truncated, createdAt: now() };
-    await store.cache.set(key, value).catch((err: unknown) => log.warn({ err }, 'cache write failed'));
-    if (result.usage && input.scope) {
+    if (!hold && result.usage && input.scope) {
       await store.usage.record({ ...input.scope, usage: result.usage, at: now() }).catch((err: unknown) => log.error({ err }, 'usage not recorded'));
     }
+    const value: CachedResult = { text: result.text, voiceNote: result.voiceNote, usage: result.usage, truncated: result.truncated, createdAt: now() };
+    await store.cache.set(key, value).catch((err: unknown) => log.warn({ err }, 'cache write failed'));
   }
   return { result, from: 'model', media };
 }

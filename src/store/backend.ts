@@ -9,6 +9,8 @@ import type { Keyv } from 'keyv';
  * - `counters` (in the usage namespace) and `idSets` (in the journal namespace) are the two shapes that several writers
  *   may touch at once: Redis implements them atomically (HINCRBY, SADD/SREM); SQLite, which one process owns, with a
  *   read-modify-write serialised per key inside the process.
+ * - `holds` (budget holds of running jobs) are checked against the counters and written in one atomic step: a Lua
+ *   script on Redis, a transaction serialised inside the process on SQLite.
  */
 export type Concern = 'settings' | 'cache' | 'usage' | 'journal';
 
@@ -29,11 +31,40 @@ export interface IdSets {
   members(key: string): Promise<string[]>;
 }
 
+/** One budget a hold is checked against: a counter key of `counters` (its `totalTokens` field) and its limit. */
+export interface HoldBucket {
+  key: string;
+  limit: number;
+}
+
+/** What `Holds.take` answers: the hold was added to every bucket, or to none because `index` had no room. */
+export type TakeOutcome =
+  | { ok: true }
+  | { ok: false; index: number; recorded: number; held: number };
+
+/**
+ * Token holds of running jobs, next to the counters they are checked against. A hold is `tokens` under an `id`
+ * on each bucket, until `expiresAt` (ms) passes or it is dropped. Redis implements `take` as one Lua script;
+ * SQLite as one transaction on its own table, serialised inside the process.
+ */
+export interface Holds {
+  /**
+   * In one atomic step: forgets the expired holds of these buckets, then, when every bucket has
+   * `totalTokens + live holds + tokens <= limit`, adds the hold on all of them; otherwise adds nothing and names
+   * the first bucket without room, with its recorded and held tokens.
+   */
+  take(id: string, tokens: number, buckets: readonly HoldBucket[], now: number, expiresAt: number): Promise<TakeOutcome>;
+  /** Moves the expiry of a live hold (no-op for a hold that is gone). */
+  extend(id: string, keys: readonly string[], now: number, expiresAt: number): Promise<void>;
+  drop(id: string, keys: readonly string[]): Promise<void>;
+}
+
 export interface Backend {
   readonly kind: 'sqlite' | 'redis';
   readonly keyv: Readonly<Record<Concern, Keyv>>;
   readonly counters: Counters;
   readonly idSets: IdSets;
+  readonly holds: Holds;
   /** Throws when the back end does not answer (or the store was closed). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -77,7 +77,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       maxEntryBytes: options.cacheMaxEntryBytes ?? DEFAULT_CACHE_MAX_ENTRY_BYTES,
       now: options.now ?? Date.now,
     }),
-    usage: createUsageLedger(backend.counters),
+    usage: createUsageLedger(backend.counters, backend.holds),
     journal: createJobJournal(backend.keyv.journal, backend.idSets),
     ping: () => backend.ping(),
     close: () => backend.close(),

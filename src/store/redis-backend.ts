@@ -1,6 +1,7 @@
 import KeyvRedis, { createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { CONCERNS, SCHEMA_VERSION, type Backend, type Concern, type Counters, type IdSets } from './backend.js';
+import { redisHolds } from './redis-holds.js';
 
 /** How long `ping` waits for PONG, ms. */
 const PING_TIMEOUT_MS = 2_000;
@@ -71,6 +72,7 @@ export async function openRedisBackend(url: string, prefix: string, onError: (er
     keyv,
     counters: redisCounters(client, (key) => fullKey('usage', key)),
     idSets: redisIdSets(client, (key) => fullKey('journal', key)),
+    holds: redisHolds(client, (key) => fullKey('usage', key), (key) => fullKey('usage', `holds:${key}`)),
     async ping() {
       if (closed) throw new Error('the store is closed');
       let timer: NodeJS.Timeout | undefined;

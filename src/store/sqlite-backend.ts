@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import { Keyv } from 'keyv';
 import { CONCERNS, type Backend, type Concern, type Counters, type IdSets } from './backend.js';
+import { prepareHoldsTable, sqliteHolds } from './sqlite-holds.js';
 import { KeyLock, VersionedKeyv } from './versioned-keyv.js';
 
 /** How long a writer waits for another connection's lock on the file before failing, ms. */
@@ -33,6 +34,8 @@ export async function openSqliteBackend(path: string, prefix: string): Promise<B
     const first = await open();
     if (file !== ':memory:') await first.query('PRAGMA journal_mode=WAL');
     for (let i = 1; i < CONCERNS.length; i++) await open();
+    // budget holds run their transactions on a connection of their own, after the concerns' connections
+    await prepareHoldsTable(await open(), Date.now());
     await pruneExpired(first, prefix);
   } catch (err) {
     await Promise.allSettled(adapters.map((a) => a.disconnect()));
@@ -44,11 +47,13 @@ export async function openSqliteBackend(path: string, prefix: string): Promise<B
   ) as Record<Concern, Keyv>;
 
   let closed = false;
+  const counters = keyvCounters(keyv.usage);
   return {
     kind: 'sqlite',
     keyv,
-    counters: keyvCounters(keyv.usage),
+    counters,
     idSets: keyvIdSets(keyv.journal),
+    holds: sqliteHolds(adapters[CONCERNS.length]!, counters, prefix),
     async ping() {
       if (closed) throw new Error('the store is closed');
       await Promise.all(adapters.map((a) => a.query('SELECT 1')));

@@ -67,9 +67,54 @@ export interface UsageEntry {
   at: number;
 }
 
-/** Tokens per server per month and per user per day and month (UTC), from the model's usage chunks. */
+/** The budgets a hold must fit in (undefined = no limit): per server per UTC month, per user per UTC day. */
+export interface HoldLimits {
+  serverMonthlyTokens?: number | undefined;
+  userDailyTokens?: number | undefined;
+}
+
+export interface HoldRequest {
+  platform: Platform;
+  serverId: string;
+  userId: string;
+  /** Picks the month and day buckets, and is the clock the hold's expiry is judged by. */
+  at: number;
+  /** The job's estimated tokens. */
+  tokens: number;
+  limits: HoldLimits;
+  /** How long the hold lives unless extended or released, ms (so a process that dies frees it). */
+  ttlMs: number;
+}
+
+/** A granted hold, to extend and release. */
+export interface UsageHold {
+  readonly id: string;
+  readonly tokens: number;
+  /** The buckets it holds tokens in. */
+  readonly keys: readonly string[];
+}
+
+/** `used` = recorded + `held` (tokens held by other running jobs) in the budget that had no room. */
+export type HoldOutcome =
+  | { ok: true; hold: UsageHold }
+  | { ok: false; budget: 'server-month' | 'user-day'; limit: number; used: number; held: number };
+
+/**
+ * Tokens per server per month and per user per day and month (UTC), from the model's usage chunks, and the holds of
+ * running jobs on the budgets.
+ */
 export interface UsageLedger {
   record(entry: UsageEntry): Promise<void>;
+  /**
+   * Atomically (across processes on Redis): when every limit in `limits` has room for `tokens` beyond what is recorded
+   * and held by other running jobs, holds `tokens` in each of those buckets; otherwise holds nothing and says which
+   * budget is short. With no limit set it holds nothing and answers ok with an empty hold.
+   */
+  hold(request: HoldRequest): Promise<HoldOutcome>;
+  /** Moves a live hold's expiry to `at + ttlMs`. */
+  extendHold(hold: UsageHold, at: number, ttlMs: number): Promise<void>;
+  /** Drops a hold (no-op when it is gone or expired). */
+  releaseHold(hold: UsageHold): Promise<void>;
   serverMonth(platform: Platform, serverId: string, at: number): Promise<UsageTotals>;
   userMonth(platform: Platform, userId: string, at: number): Promise<UsageTotals>;
   userDay(platform: Platform, userId: string, at: number): Promise<UsageTotals>;

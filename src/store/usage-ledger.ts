@@ -1,5 +1,6 @@
-import type { Counters } from './backend.js';
-import type { Platform, UsageLedger, UsageTotals } from './types.js';
+import { randomUUID } from 'node:crypto';
+import type { Counters, HoldBucket, Holds } from './backend.js';
+import type { HoldOutcome, Platform, UsageLedger, UsageTotals } from './types.js';
 
 /** How long a per-user day total is kept after its last write: enough for "today" and the month around it. */
 export const USER_DAY_TTL_MS = 35 * 24 * 60 * 60 * 1000;
@@ -10,8 +11,9 @@ export const USER_DAY_TTL_MS = 35 * 24 * 60 * 60 * 1000;
  * `user-day:<platform>:<userId>:<YYYY-MM-DD>` (kept `USER_DAY_TTL_MS`; month totals are kept).
  * `record` adds one job and its tokens to all three buckets of `entry.at`. On Redis every addition is an atomic
  * HINCRBY, so several processes can record at once; on SQLite additions are serialised per bucket in the process.
+ * Holds of running jobs sit beside the server-month and user-day buckets they are checked against (`Holds`).
  */
-export function createUsageLedger(counters: Counters): UsageLedger {
+export function createUsageLedger(counters: Counters, holds: Holds): UsageLedger {
   const read = async (key: string): Promise<UsageTotals> => {
     const fields = await counters.read(key);
     return {
@@ -35,6 +37,27 @@ export function createUsageLedger(counters: Counters): UsageLedger {
         counters.add(userMonthKey(platform, userId, at), deltas),
         counters.add(userDayKey(platform, userId, at), deltas, USER_DAY_TTL_MS),
       ]);
+    },
+    async hold({ platform, serverId, userId, at, tokens, limits, ttlMs }): Promise<HoldOutcome> {
+      const buckets: (HoldBucket & { budget: 'server-month' | 'user-day' })[] = [];
+      if (limits.serverMonthlyTokens !== undefined) {
+        buckets.push({ budget: 'server-month', key: serverMonthKey(platform, serverId, at), limit: limits.serverMonthlyTokens });
+      }
+      if (limits.userDailyTokens !== undefined) {
+        buckets.push({ budget: 'user-day', key: userDayKey(platform, userId, at), limit: limits.userDailyTokens });
+      }
+      const hold = { id: randomUUID(), tokens: Math.max(0, Math.round(tokens)), keys: buckets.map((b) => b.key) };
+      if (buckets.length === 0) return { ok: true, hold };
+      const taken = await holds.take(hold.id, hold.tokens, buckets, at, at + ttlMs);
+      if (taken.ok) return { ok: true, hold };
+      const short = buckets[taken.index]!;
+      return { ok: false, budget: short.budget, limit: short.limit, used: taken.recorded + taken.held, held: taken.held };
+    },
+    async extendHold(hold, at, ttlMs) {
+      if (hold.keys.length) await holds.extend(hold.id, hold.keys, at, at + ttlMs);
+    },
+    async releaseHold(hold) {
+      if (hold.keys.length) await holds.drop(hold.id, hold.keys);
     },
     serverMonth: (platform, serverId, at) => read(serverMonthKey(platform, serverId, at)),
     userMonth: (platform, userId, at) => read(userMonthKey(platform, userId, at)),
