@@ -11,6 +11,7 @@ import { startModelEmulator } from '../test/emulators/model/index.js';
 import { discordBench } from './discord.js';
 import { slackBench } from './slack.js';
 import { memoryBench } from './memory.js';
+import { oggBombBench } from './ogg-bomb.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const child = resolve(import.meta.dirname, 'audio-pipeline.ts');
@@ -68,3 +69,8 @@ console.log(`\nCache and fairness, against the emulators in one process (${new D
 console.log('| measure | value | note |');
 console.log('|---|---|---|');
 console.log((await memoryBench(RUNS)).join('\n'));
+
+console.log(`\nOgg Opus bomb through the intake, one fresh process each (${new Date().toISOString().slice(0, 10)})\n`);
+console.log('| file | peak RSS | longest main-thread stall | time | outcome |');
+console.log('|---|---|---|---|---|');
+console.log((await oggBombBench()).join('\n'));

@@ -37,6 +37,8 @@ interface Probe {
 
 async function probeContainer(data: Buffer, mime: string, format: MediaFormat): Promise<Probe> {
   if (format === 'amr') return { durationSecs: amrDuration(data), hasVideo: false };
+  // measured by the Opus decoder from its packets, off the main thread (music-metadata would walk every page here)
+  if (format === 'ogg-opus') return { durationSecs: undefined, hasVideo: false };
   // music-metadata reads ISO BMFF under the mp4 MIME type whatever the brand (3gp, mov).
   const mimeType = ['3gp', 'mov', 'mp4', 'm4a'].includes(format) ? 'video/mp4' : mime;
   try {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { decodeOggOpusToWav } from '../audio/ogg-opus-decode.js';
+import { decodeOggOpusInWorker } from '../audio/ogg-opus-worker.js';
 import { TranslateError } from '../errors.js';
 import { ffmpegDuration, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
 import { inspectMedia } from './inspect.js';
 import { readSource } from './read-source.js';
 import { blockedAddressReason } from './url-policy.js';
-import { estimateInputTokens, MAX_INPUT_TOKENS } from './tokens.js';
+import { estimateInputTokens, MAX_AUDIO_SECONDS, MAX_INPUT_TOKENS } from './tokens.js';
 import type { IntakeOptions, MediaFormat, MediaInfo, MediaSource, ModelInputPart, PreparedMedia } from './types.js';
 
 /**
@@ -34,12 +34,6 @@ interface Converted {
 async function toAcceptedFormat(info: MediaInfo, data: Buffer, opts: IntakeOptions): Promise<Converted> {
   if (info.kind === 'video' && VIDEO_AS_IS.has(info.format)) return { kind: 'video', format: info.format, data, notices: [] };
   if (info.kind === 'audio' && AUDIO_AS_IS.has(info.format)) return { kind: 'audio', format: info.format, data, notices: [] };
-  if (info.format === 'ogg-opus') {
-    const { wav } = await decodeOggOpusToWav(data).catch((cause: unknown) => {
-      throw new TranslateError('TRANSCODE_FAILED', undefined, { cause });
-    });
-    return { kind: 'audio', format: 'wav', data: wav, transcodedBy: 'opus-decoder', notices: [] };
-  }
   const ffmpeg = requireFfmpeg(opts.ffmpegPath, info.format.toUpperCase());
   const mp3 = await runFfmpeg(ffmpeg, data, FFMPEG_TO_MP3, opts.signal);
   const notices = info.kind === 'video' ? ['This video format was sent as audio only, without its pictures.'] : [];
@@ -73,7 +67,16 @@ function modelPart(kind: 'audio' | 'video', format: string, data: Buffer, url: s
 export async function prepareMedia(source: MediaSource, opts: IntakeOptions): Promise<PreparedMedia> {
   const data = await readSource(source, opts.maxBytes, opts.fetch, opts.signal);
   const info = await inspectMedia(data);
-  if (info.durationSecs === undefined && opts.ffmpegPath) {
+  let converted: Converted | undefined;
+  if (info.format === 'ogg-opus') {
+    // measured from the packets and decoded within the cap, off the main thread (never the header's word)
+    const { wav, durationSecs } = await decodeOggOpusInWorker(data, { maxSeconds: MAX_AUDIO_SECONDS }, opts.signal)
+      .catch((cause: unknown) => {
+        throw cause instanceof TranslateError ? cause : new TranslateError('TRANSCODE_FAILED', undefined, { cause });
+      });
+    info.durationSecs = durationSecs;
+    converted = { kind: 'audio', format: 'wav', data: wav, transcodedBy: 'opus-decoder', notices: [] };
+  } else if (info.durationSecs === undefined && opts.ffmpegPath) {
     info.durationSecs = await ffmpegDuration(opts.ffmpegPath, data, opts.signal);
   }
   const estimatedInputTokens =
@@ -82,7 +85,7 @@ export async function prepareMedia(source: MediaSource, opts: IntakeOptions): Pr
     const minutes = Math.round((info.durationSecs ?? 0) / 60);
     throw new TranslateError('MEDIA_TOO_LONG', `It is about ${minutes} min (≈${estimatedInputTokens} tokens); the model takes at most ${MAX_INPUT_TOKENS} tokens (about 65 min of audio).`);
   }
-  const converted = await toAcceptedFormat(info, data, opts);
+  converted ??= await toAcceptedFormat(info, data, opts);
   const passUrl =
     (opts.passUrls ?? true) && source.kind === 'url' && !source.headers && !converted.transcodedBy &&
     isPublicHttpsUrl(source.url);
