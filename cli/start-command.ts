@@ -29,6 +29,7 @@ export function sharedDeps(config: Config, logger: Logger, store?: Store, metric
     translator: new Translator({
       apiKey: requireApiKey(config), baseUrl: config.dashscope.baseUrl, model: config.dashscope.model, logger,
       idleTimeoutMs: config.modelIdleTimeoutMs,
+      maxOutputChars: config.maxOutputChars, deadlineMs: config.modelDeadlineMs,
     }),
     intake: { maxBytes: config.maxFileBytes, ffmpegPath },
     store,

@@ -88,6 +88,7 @@ export async function translateCommand(argv: string[]): Promise<number> {
     for (const notice of [...plan.notices, ...media.notices]) err(`note: ${notice}`);
     const translator = new Translator({
       apiKey, baseUrl: config.dashscope.baseUrl, model: config.dashscope.model,
+      idleTimeoutMs: config.modelIdleTimeoutMs, maxOutputChars: config.maxOutputChars, deadlineMs: config.modelDeadlineMs,
       // stderr carries one-line messages here; JSON logs only when asked for with LOG_LEVEL=debug or trace
       logger: createLogger(['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'silent'),
     });

@@ -37,4 +37,11 @@ describe('loadConfig', () => {
     for (const name of ['DASHSCOPE_BASE_URL', 'PORT', 'STORE_URL']) expect(message).toContain(name);
     expect(message).not.toContain('sk-secret');
   });
+
+  it('bounds every model call by default (20,000 characters, 10 minutes), and takes other bounds', () => {
+    expect(loadConfig({})).toMatchObject({ maxOutputChars: 20_000, modelDeadlineMs: 600_000 });
+    const config = loadConfig({ LIVETRANSLATE_MAX_OUTPUT_CHARS: '5000', LIVETRANSLATE_MODEL_DEADLINE_S: '90' });
+    expect(config).toMatchObject({ maxOutputChars: 5_000, modelDeadlineMs: 90_000 });
+    expect(() => loadConfig({ LIVETRANSLATE_MAX_OUTPUT_CHARS: '0' })).toThrow(/LIVETRANSLATE_MAX_OUTPUT_CHARS/);
+  });
 });

@@ -32,6 +32,10 @@ export interface Config {
   shutdownGraceMs: number;
   /** Longest silence of a started model stream before it counts as timed out, ms. */
   modelIdleTimeoutMs: number;
+  /** Most characters of text one model call may produce before it is stopped (OUTPUT_TOO_LONG). */
+  maxOutputChars: number;
+  /** Wall-clock limit of one model call, ms, however steadily it is still sending (MODEL_DEADLINE). */
+  modelDeadlineMs: number;
 }
 
 export const DEFAULT_BASE_URL = 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1';
@@ -66,6 +70,8 @@ const Env = z.object({
   LIVETRANSLATE_CACHE_DAYS: blank(z.coerce.number().min(0).max(365).default(7)),
   LIVETRANSLATE_SHUTDOWN_GRACE_S: blank(z.coerce.number().min(0).max(600).default(30)),
   LIVETRANSLATE_MODEL_IDLE_TIMEOUT_S: blank(z.coerce.number().min(0.1).max(3600).default(90)),
+  LIVETRANSLATE_MAX_OUTPUT_CHARS: blank(z.coerce.number().int().min(100).max(1_000_000).default(20_000)),
+  LIVETRANSLATE_MODEL_DEADLINE_S: blank(z.coerce.number().min(1).max(86_400).default(600)),
 });
 
 /** Reads `.env` (if present, without overriding variables already set) into the environment. */
@@ -107,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheMaxAgeMs: e.LIVETRANSLATE_CACHE_DAYS * 86_400_000,
     shutdownGraceMs: e.LIVETRANSLATE_SHUTDOWN_GRACE_S * 1000,
     modelIdleTimeoutMs: e.LIVETRANSLATE_MODEL_IDLE_TIMEOUT_S * 1000,
+    maxOutputChars: e.LIVETRANSLATE_MAX_OUTPUT_CHARS,
+    modelDeadlineMs: e.LIVETRANSLATE_MODEL_DEADLINE_S * 1000,
   });
 }
 

@@ -17,8 +17,6 @@ export type ErrorCode =
   | 'UNSUPPORTED_FORMAT'
   | 'FILE_TOO_LARGE'
   | 'MEDIA_TOO_LONG'
-  | 'MEDIA_INCONSISTENT'
-  | 'NO_AUDIO_TRACK'
   | 'DOWNLOAD_FAILED'
   | 'URL_NOT_ALLOWED'
   | 'UNKNOWN_LANGUAGE'
@@ -41,6 +39,8 @@ export type ErrorCode =
   | 'PROVIDER_UNAVAILABLE'
   | 'PROVIDER_TIMEOUT'
   | 'STREAM_CUT'
+  | 'OUTPUT_TOO_LONG'
+  | 'MODEL_DEADLINE'
   | 'CANCELLED'
   // limits and state of the bot
   | 'BUDGET_EXCEEDED'
@@ -60,8 +60,6 @@ const MESSAGES: Record<ErrorCode, string> = {
   UNSUPPORTED_FORMAT: 'That audio or video format is not supported.',
   FILE_TOO_LARGE: 'That file is too large to translate.',
   MEDIA_TOO_LONG: 'That recording is too long for one translation.',
-  MEDIA_INCONSISTENT: 'That file contradicts itself about how long it is, so it was not translated.',
-  NO_AUDIO_TRACK: 'That video has no sound, so there is nothing to translate.',
   DOWNLOAD_FAILED: 'The file could not be downloaded.',
   URL_NOT_ALLOWED: 'That address cannot be fetched: only public http(s) addresses are allowed.',
   UNKNOWN_LANGUAGE: 'That language is not one of the 18 the translator knows.',
@@ -83,6 +81,8 @@ const MESSAGES: Record<ErrorCode, string> = {
   PROVIDER_UNAVAILABLE: 'The translation service is having problems right now. Try again shortly.',
   PROVIDER_TIMEOUT: 'The translation service did not answer in time.',
   STREAM_CUT: 'The connection to the translation service broke off before the translation finished.',
+  OUTPUT_TOO_LONG: 'The translation was stopped because it grew past the length this bot allows for one translation.',
+  MODEL_DEADLINE: 'The translation was stopped because it took longer than this bot allows for one translation.',
   CANCELLED: 'The translation was cancelled.',
   BUDGET_EXCEEDED: 'This translation would go over the usage budget.',
   COOLDOWN: 'Please wait a moment before asking for another translation.',

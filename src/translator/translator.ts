@@ -3,8 +3,9 @@ import { PcmAssembler } from '../audio/pcm-assembler.js';
 import { systemClock, type Clock } from '../clock.js';
 import { TranslateError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { OutputBounds, formatDuration } from './output-bounds.js';
 import { mapProviderError } from './provider-errors.js';
-import type { TranslationEvent, TranslationRequest, TranslatorLike, Usage } from './types.js';
+import { AUDIO_SAMPLE_RATE, type TranslationEvent, type TranslationRequest, type TranslatorLike, type Usage } from './types.js';
 import type { LiveTranslateChunk, LiveTranslateDelta, LiveTranslateParams, LiveTranslateUsage } from './wire.js';
 
 export interface TranslatorOptions {
@@ -19,10 +20,28 @@ export interface TranslatorOptions {
   maxRetries?: number;
   /** Our own retries of a stream that broke before it yielded anything (default 1). */
   streamRetries?: number;
+  /**
+   * Most characters of text one call may yield (default `DEFAULT_MAX_OUTPUT_CHARS`): the text is cut at exactly this
+   * many, the stream is aborted and OUTPUT_TOO_LONG is thrown.
+   */
+  maxOutputChars?: number;
+  /** Most seconds of speech one call may yield (default `DEFAULT_MAX_OUTPUT_AUDIO_SECS`); past it, as above. */
+  maxOutputAudioSecs?: number;
+  /**
+   * Wall-clock limit of one call, retries included, ms (default `DEFAULT_DEADLINE_MS`): past it the stream is aborted
+   * and MODEL_DEADLINE is thrown, however steadily it was still sending.
+   */
+  deadlineMs?: number;
   fetch?: typeof fetch;
   clock?: Clock;
   logger?: Logger;
 }
+
+/** The model's own output cap (4,096 tokens) is a few thousand characters; this leaves room and still bounds a runaway. */
+export const DEFAULT_MAX_OUTPUT_CHARS = 20_000;
+/** 4,096 output tokens of speech are about 5.5 minutes (12.5 tokens a second). */
+export const DEFAULT_MAX_OUTPUT_AUDIO_SECS = 600;
+export const DEFAULT_DEADLINE_MS = 10 * 60_000;
 
 /** Errors worth trying again while nothing has been shown to the user yet. */
 const RETRY_UNSEEN = new Set(['STREAM_CUT', 'PROVIDER_UNAVAILABLE', 'PROVIDER_TIMEOUT']);
@@ -72,6 +91,43 @@ export class Translator implements TranslatorLike {
   }
 
   async *translate(request: TranslationRequest, signal?: AbortSignal): AsyncGenerator<TranslationEvent> {
+    const deadlineMs = this.options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), deadlineMs);
+    const callSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    const bounds = new OutputBounds(
+      this.options.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS,
+      (this.options.maxOutputAudioSecs ?? DEFAULT_MAX_OUTPUT_AUDIO_SECS) * AUDIO_SAMPLE_RATE,
+    );
+    try {
+      // Leaving this loop early (a bound reached, or the consumer stopping) returns the inner generators, whose
+      // `finally` aborts the HTTP stream.
+      for await (const event of this.attempts(request, callSignal)) {
+        if (event.type === 'text') {
+          const allowed = bounds.text(event.delta);
+          if (allowed) yield { type: 'text', delta: allowed };
+        } else if (event.type === 'audio') {
+          const allowed = bounds.audio(event.pcm);
+          if (allowed.length > 0) yield { type: 'audio', pcm: allowed };
+        } else {
+          yield event;
+        }
+        if (bounds.exceeded) throw new TranslateError('OUTPUT_TOO_LONG', bounds.describe());
+      }
+    } catch (err) {
+      if (deadline.signal.aborted && !signal?.aborted) {
+        throw new TranslateError('MODEL_DEADLINE', `(The limit is ${formatDuration(deadlineMs)}; the text so far is kept.)`, { cause: err });
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (deadline.signal.aborted && !signal?.aborted) {
+      throw new TranslateError('MODEL_DEADLINE', `(The limit is ${formatDuration(deadlineMs)}; the text so far is kept.)`);
+    }
+  }
+
+  private async *attempts(request: TranslationRequest, signal: AbortSignal): AsyncGenerator<TranslationEvent> {
     const retries = this.options.streamRetries ?? 1;
     for (let attempt = 0; ; attempt++) {
       const progress = { yielded: false };
@@ -80,7 +136,7 @@ export class Translator implements TranslatorLike {
         return;
       } catch (err) {
         const mapped = err instanceof TranslateError ? err : mapProviderError(err, true, signal);
-        if (progress.yielded || attempt >= retries || !RETRY_UNSEEN.has(mapped.code) || signal?.aborted) throw mapped;
+        if (progress.yielded || attempt >= retries || !RETRY_UNSEEN.has(mapped.code) || signal.aborted) throw mapped;
         this.options.logger?.warn({ code: mapped.code, attempt }, 'model stream failed before any output; retrying');
         await this.clock.sleep(500 * 2 ** attempt, signal);
       }
@@ -112,6 +168,7 @@ export class Translator implements TranslatorLike {
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      watchdog.abort(); // a consumer that stopped early leaves no request open
     }
     if (stalled) throw new TranslateError('PROVIDER_TIMEOUT');
   }

@@ -13,11 +13,11 @@ import {
   statusError,
 } from './error-bodies.js';
 import { checkAccepted, loadMedia, measureMedia, sniffFormat } from './media-input.js';
-import { randomInt, seededRandom } from './pcm-fragments.js';
+import { randomInt, seededRandom, tonePcm } from './pcm-fragments.js';
 import { FaultQueue, faultProblem, maskHeaders, readBody, shortenBody } from './request-record.js';
 import { validateRequest } from './request-validation.js';
 import { MAX_INPUT_TOKENS } from './service-rules.js';
-import { sendStream, type StreamFault } from './sse-response.js';
+import { sendEndlessStream, sendStream, type StreamFault } from './sse-response.js';
 import { planStream, promptUsage } from './stream-plan.js';
 import {
   DEFAULT_RESPONSE_OPTIONS,
@@ -121,12 +121,23 @@ export async function startModelEmulator(options: StartOptions = {}): Promise<Mo
           ? (fault as StreamFault)
           : undefined;
       record.status = 200;
+      record.chunksSent = 0;
+      res.once('close', () => {
+        record.closedAt = Date.now();
+      });
       const onSent = (chunk: object): void => {
         const delta = (chunk as { choices?: { delta?: { content?: string; audio?: unknown } }[] }).choices?.[0]?.delta;
         const at = Date.now();
+        record.chunksSent = (record.chunksSent ?? 0) + 1;
         if (delta?.content) record.firstTextAt ??= at;
         if (delta?.audio) record.lastAudioAt = at;
       };
+      if (fault?.kind === 'endless') {
+        const endlessDelay = fault.chunkDelayMs;
+        const next = endlessChunk(v.model, v.voice !== undefined, opts);
+        await sendEndlessStream(res, next, { requestId, delayMs: endlessDelay === undefined ? delayMs : () => endlessDelay, onSent });
+        return;
+      }
       await sendStream(res, plan.chunks, { requestId, delayMs, sendDone: opts.sendDone, fault: streamFault, onSent });
     } catch (e) {
       fail(e instanceof ServiceError ? e : new ServiceError(500, 'InternalError', `Emulator error: ${String(e)}`));
@@ -203,4 +214,19 @@ export async function startModelEmulator(options: StartOptions = {}): Promise<Mo
     },
   };
   return emulator;
+}
+
+/** The chunks of an endless answer: a numbered sentence each, then (when speech was asked for) 0.1 s of its tone. */
+function endlessChunk(model: string, speech: boolean, opts: ResponseOptions): (i: number) => object {
+  const id = `chatcmpl-endless-${newRequestId()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const pcm = tonePcm(0.1, opts.toneHz, opts.toneAmplitude).toString('base64');
+  const chunk = (delta: object): object => ({
+    id, object: 'chat.completion.chunk', created, model, system_fingerprint: null,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: null }],
+  });
+  return (i) =>
+    speech && i % 2 === 1
+      ? chunk({ audio: { data: pcm, id: `audio_${id}`, expires_at: created } })
+      : chunk({ content: `Endless sentence ${Math.floor(speech ? i / 2 : i) + 1}. ` });
 }

@@ -61,6 +61,7 @@ const FAULT_KINDS = new Set([
   'slow',
   'stall',
   'length',
+  'endless',
 ]);
 
 /** Checks a fault coming from the control route; returns a message when it is malformed. */

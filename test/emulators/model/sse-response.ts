@@ -76,3 +76,29 @@ export async function sendStream(res: ServerResponse, chunks: object[], opts: Se
   if (opts.sendDone) await write(res, 'data: [DONE]\n\n');
   res.end();
 }
+
+/**
+ * Sends `next(0)`, `next(1)`, ... forever, paced by `delayMs`, until the client hangs up or the emulator closes (the
+ * `endless` fault: a model that never stops).
+ */
+export async function sendEndlessStream(
+  res: ServerResponse,
+  next: (i: number) => object,
+  opts: Pick<SendOptions, 'requestId' | 'delayMs' | 'onSent'>,
+): Promise<void> {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream;charset=UTF-8',
+    'cache-control': 'no-cache',
+    'x-request-id': opts.requestId,
+  });
+  res.flushHeaders();
+  for (let i = 0; !res.destroyed; i++) {
+    const delay = opts.delayMs();
+    if (delay > 0) await sleep(delay);
+    else await nextTurn();
+    if (res.destroyed) return;
+    const chunk = next(i);
+    await write(res, `data: ${JSON.stringify(chunk)}\n\n`);
+    opts.onSent?.(chunk);
+  }
+}

@@ -10,6 +10,8 @@ export type Fault = { times?: number } & (
   | { kind: 'slow'; chunkDelayMs: number }
   | { kind: 'stall'; afterChunks: number }
   | { kind: 'length' }
+  /** A stream that never finishes: text deltas (and speech when asked for) until the client hangs up. */
+  | { kind: 'endless'; chunkDelayMs?: number }
 );
 
 export type FragmentMode = 'aligned' | 'padded' | 'unaligned';
@@ -67,6 +69,9 @@ export interface RecordedRequest {
   /** HTTP status answered (200 for streams, even if later cut). */
   status: number;
   errorCode?: string;
+  /** Chunks handed to the socket, and Date.now() when the response closed (either side). */
+  chunksSent?: number;
+  closedAt?: number;
 }
 
 export interface ModelEmulator {
