@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'UNSUPPORTED_FORMAT'
   | 'FILE_TOO_LARGE'
   | 'MEDIA_TOO_LONG'
+  | 'MEDIA_INCONSISTENT'
+  | 'NO_AUDIO_TRACK'
   | 'DOWNLOAD_FAILED'
   | 'URL_NOT_ALLOWED'
   | 'UNKNOWN_LANGUAGE'
@@ -60,6 +62,8 @@ const MESSAGES: Record<ErrorCode, string> = {
   UNSUPPORTED_FORMAT: 'That audio or video format is not supported.',
   FILE_TOO_LARGE: 'That file is too large to translate.',
   MEDIA_TOO_LONG: 'That recording is too long for one translation.',
+  MEDIA_INCONSISTENT: 'That file contradicts itself about how long it is, so it was not translated.',
+  NO_AUDIO_TRACK: 'That video has no sound, so there is nothing to translate.',
   DOWNLOAD_FAILED: 'The file could not be downloaded.',
   URL_NOT_ALLOWED: 'That address cannot be fetched: only public http(s) addresses are allowed.',
   UNKNOWN_LANGUAGE: 'That language is not one of the 18 the translator knows.',
