@@ -55,11 +55,11 @@ export async function memoryBench(runs: number): Promise<string[]> {
     for (let i = 0; i < runs; i++) {
       const wav = fixtures.wav(3 + i / 100);
       cold.push(await translate(0, wav));
-      await discord.waitFor(() => bot.jobs.registry.size === 0 || undefined);
+      await discord.waitFor(() => bot.jobs.running === 0 || undefined);
       const before = model.requests.length;
       hot.push(await translate(0, wav));
       hotCalls += model.requests.length - before;
-      await discord.waitFor(() => bot.jobs.registry.size === 0 || undefined);
+      await discord.waitFor(() => bot.jobs.running === 0 || undefined);
     }
     const c = pct(cold, 50);
     const h = pct(hot, 50);

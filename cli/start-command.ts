@@ -18,7 +18,7 @@ export interface Shared {
   services: JobServices;
   metrics: Metrics;
   prices: Config['prices'];
-  reactionCooldownMs: number;
+  triggersPerMinute: number;
   instance: string;
 }
 
@@ -33,10 +33,10 @@ export function sharedDeps(config: Config, logger: Logger, store?: Store, metric
     }),
     intake: { maxBytes: config.maxFileBytes, ffmpegPath },
     store,
-    services: { queue: new FairQueue(config.maxConcurrent), budgets: config.budgets, model: config.dashscope.model, metrics },
+    services: { queue: new FairQueue(config.maxConcurrent, config.userConcurrent), budgets: config.budgets, model: config.dashscope.model, metrics },
     metrics,
     prices: config.prices,
-    reactionCooldownMs: config.reactionCooldownMs,
+    triggersPerMinute: config.userTriggersPerMinute,
     instance: config.instance,
   };
 }

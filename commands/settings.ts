@@ -3,7 +3,7 @@ import { getLanguage, type LanguageCode } from '../src/languages.js';
 import { resolveLanguage } from '../src/plan.js';
 import type { Platform, ServerSettings, Store, UserSettings } from '../src/store/types.js';
 import { findVoice } from '../src/voices.js';
-import type { SlashCommand } from './types.js';
+import type { SlashCommand, TextLine } from './types.js';
 
 /** `/settings` (Discord) and `/translate settings` (Slack): a user's own defaults, and admins' server defaults. */
 export const settingsCommand: SlashCommand = {
@@ -35,27 +35,27 @@ export interface SettingsContext {
 const name = (code: LanguageCode | undefined) => (code ? getLanguage(code).name : 'not set');
 
 /** The settings as a short text a chat reply can show. */
-function describeSettings(user: UserSettings, server: ServerSettings | undefined, mention: (id: string) => string): string {
-  const lines = [
-    '**Your defaults**',
-    `• language: ${name(user.target)} · voice: ${user.voice ?? 'not set'} · text only: ${user.textOnly ? 'yes' : 'no'}`,
+function describeSettings(user: UserSettings, server: ServerSettings | undefined, mention: (id: string) => string): TextLine[] {
+  const lines: TextLine[] = [
+    { style: 'heading', text: 'Your defaults' },
+    { style: 'item', text: `language: ${name(user.target)} · voice: ${user.voice ?? 'not set'} · text only: ${user.textOnly ? 'yes' : 'no'}` },
   ];
   if (server) {
     const auto = Object.entries(server.autoTranslate ?? {}).map(([c, langs]) => `${mention(c)} → ${langs.map((l) => name(l)).join(', ')}`);
     lines.push(
-      '**Server defaults**',
-      `• language: ${name(server.defaultTarget)}`,
-      `• works in: ${server.channels?.length ? server.channels.map(mention).join(', ') : 'every channel'}`,
-      `• auto-translate: ${auto.length ? auto.join('; ') : 'off'}`,
+      { style: 'heading', text: 'Server defaults' },
+      { style: 'item', text: `language: ${name(server.defaultTarget)}` },
+      { style: 'item', text: `works in: ${server.channels?.length ? server.channels.map(mention).join(', ') : 'every channel'}` },
+      { style: 'item', text: `auto-translate: ${auto.length ? auto.join('; ') : 'off'}` },
     );
   }
-  return lines.join('\n');
+  return lines;
 }
 
 const languages = (list: string) => [...new Set(list.split(/[,\s]+/).filter(Boolean).map((l) => resolveLanguage(l, 'target').code))];
 
 /** Applies a change and returns what to tell the user (the new settings). Throws NOT_ALLOWED, UNKNOWN_*. */
-export async function applySettings(ctx: SettingsContext, change: SettingsChange): Promise<string> {
+export async function applySettings(ctx: SettingsContext, change: SettingsChange): Promise<TextLine[]> {
   const { store, platform, userId } = ctx;
   if (change.kind.startsWith('server-') || change.kind === 'auto-translate') {
     if (!ctx.isAdmin || !ctx.serverId) throw new TranslateError('NOT_ALLOWED');

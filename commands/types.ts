@@ -30,3 +30,12 @@ export interface MessageCommand {
   /** true: ask for the target language first. */
   asksLanguage: boolean;
 }
+
+/**
+ * A line of a command's answer (settings, usage), structured so each platform renders it in its own markup:
+ * `heading` (bold), `item` (a bullet), `note` (small print), `plain`.
+ */
+export interface TextLine {
+  style: 'heading' | 'item' | 'note' | 'plain';
+  text: string;
+}

@@ -1,5 +1,5 @@
 import type { Platform, Store, UsageTotals } from '../src/store/types.js';
-import type { SlashCommand } from './types.js';
+import type { SlashCommand, TextLine } from './types.js';
 
 /** `/usage` (Discord) and `/translate usage` (Slack): tokens this month for the server and the user, with cost. */
 export const usageCommand: SlashCommand = {
@@ -19,23 +19,24 @@ function line(label: string, t: UsageTotals, prices: Prices): string {
   const cost = prices.inputPerMillion !== undefined && prices.outputPerMillion !== undefined
     ? ` · ≈ $${((t.inputTokens * prices.inputPerMillion + t.outputTokens * prices.outputPerMillion) / 1e6).toFixed(2)}`
     : '';
-  return `• ${label}: ${n(t.jobs)} translation${t.jobs === 1 ? "" : "s"} · ${n(t.inputTokens)} tokens in · ${n(t.outputTokens)} out${cost}`;
+  return `${label}: ${n(t.jobs)} translation${t.jobs === 1 ? "" : "s"} · ${n(t.inputTokens)} tokens in · ${n(t.outputTokens)} out${cost}`;
 }
 
-/** The usage report as text (UTC month and day). */
+/** The usage report (UTC month and day) as structured lines. */
 export async function usageReport(
   store: Store, platform: Platform, serverId: string | undefined, userId: string, prices: Prices,
   limits: { serverMonthlyTokens?: number | undefined; userDailyTokens?: number | undefined }, now = Date.now(),
-): Promise<string> {
+): Promise<TextLine[]> {
   const month = new Date(now).toISOString().slice(0, 7);
-  const lines = [`**Usage in ${month} (UTC)**`];
+  const lines: TextLine[] = [{ style: 'heading', text: `Usage in ${month} (UTC)` }];
+  const item = (text: string) => lines.push({ style: 'item', text });
   if (serverId) {
     const server = await store.usage.serverMonth(platform, serverId, now);
-    lines.push(line('this server', server, prices) + (limits.serverMonthlyTokens ? ` (budget ${n(limits.serverMonthlyTokens)} tokens)` : ''));
+    item(line('this server', server, prices) + (limits.serverMonthlyTokens ? ` (budget ${n(limits.serverMonthlyTokens)} tokens)` : ''));
   }
-  lines.push(line('you, this month', await store.usage.userMonth(platform, userId, now), prices));
+  item(line('you, this month', await store.usage.userMonth(platform, userId, now), prices));
   const today = await store.usage.userDay(platform, userId, now);
-  lines.push(line('you, today', today, prices) + (limits.userDailyTokens ? ` (allowance ${n(limits.userDailyTokens)} tokens)` : ''));
-  if (prices.inputPerMillion === undefined) lines.push('-# Set LIVETRANSLATE_PRICE_INPUT_PER_MTOK and _OUTPUT_ to see costs.');
-  return lines.join('\n');
+  item(line('you, today', today, prices) + (limits.userDailyTokens ? ` (allowance ${n(limits.userDailyTokens)} tokens)` : ''));
+  if (prices.inputPerMillion === undefined) lines.push({ style: 'note', text: 'Set LIVETRANSLATE_PRICE_INPUT_PER_MTOK and LIVETRANSLATE_PRICE_OUTPUT_PER_MTOK to see costs.' });
+  return lines;
 }

@@ -22,7 +22,10 @@ export interface Config {
   /** Concurrent model calls of this process (fairly shared between servers). */
   maxConcurrent: number;
   /** Per-user pause between flag reactions, ms. */
-  reactionCooldownMs: number;
+  /** The abuse limit: a user's triggers per minute before refusing (0 = none). */
+  userTriggersPerMinute: number;
+  /** Model calls one user may have running at once; the rest of their burst waits in the fair queue. */
+  userConcurrent: number;
   /** Name of this process in the job journal (several processes on one Redis need distinct names). */
   instance: string;
   /** USD per million tokens, for the cost estimate of /usage (undefined = not shown). */
@@ -63,7 +66,8 @@ const Env = z.object({
   LIVETRANSLATE_SERVER_MONTHLY_TOKENS: blank(z.coerce.number().int().positive().optional()),
   LIVETRANSLATE_USER_DAILY_TOKENS: blank(z.coerce.number().int().positive().optional()),
   LIVETRANSLATE_MAX_CONCURRENT: blank(z.coerce.number().int().min(1).max(100).default(8)),
-  LIVETRANSLATE_REACTION_COOLDOWN_S: blank(z.coerce.number().min(0).max(3600).default(10)),
+  LIVETRANSLATE_USER_TRIGGERS_PER_MIN: blank(z.coerce.number().int().min(0).max(10_000).default(20)),
+  LIVETRANSLATE_USER_CONCURRENT: blank(z.coerce.number().int().min(1).max(100).default(2)),
   LIVETRANSLATE_INSTANCE: blank(z.string().trim().min(1).default('default')),
   LIVETRANSLATE_PRICE_INPUT_PER_MTOK: blank(z.coerce.number().min(0).optional()),
   LIVETRANSLATE_PRICE_OUTPUT_PER_MTOK: blank(z.coerce.number().min(0).optional()),
@@ -107,7 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ffmpegPath: e.FFMPEG_PATH,
     budgets: { serverMonthlyTokens: e.LIVETRANSLATE_SERVER_MONTHLY_TOKENS, userDailyTokens: e.LIVETRANSLATE_USER_DAILY_TOKENS },
     maxConcurrent: e.LIVETRANSLATE_MAX_CONCURRENT,
-    reactionCooldownMs: e.LIVETRANSLATE_REACTION_COOLDOWN_S * 1000,
+    userTriggersPerMinute: e.LIVETRANSLATE_USER_TRIGGERS_PER_MIN,
+    userConcurrent: e.LIVETRANSLATE_USER_CONCURRENT,
     instance: e.LIVETRANSLATE_INSTANCE,
     prices: { inputPerMillion: e.LIVETRANSLATE_PRICE_INPUT_PER_MTOK, outputPerMillion: e.LIVETRANSLATE_PRICE_OUTPUT_PER_MTOK },
     cacheMaxAgeMs: e.LIVETRANSLATE_CACHE_DAYS * 86_400_000,

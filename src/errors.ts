@@ -46,7 +46,11 @@ export type ErrorCode =
   | 'CANCELLED'
   // limits and state of the bot
   | 'BUDGET_EXCEEDED'
-  | 'COOLDOWN'
+  | 'TOO_MANY_TRIGGERS'
+  | 'NO_MEDIA'
+  | 'FILES_HIDDEN'
+  | 'RETRY_GONE'
+  | 'RESTARTING'
   | 'CHANNEL_NOT_ALLOWED'
   | 'NOT_ALLOWED'
   | 'INTERRUPTED'
@@ -89,7 +93,11 @@ const MESSAGES: Record<ErrorCode, string> = {
   MODEL_DEADLINE: 'The translation was stopped because it took longer than this bot allows for one translation.',
   CANCELLED: 'The translation was cancelled.',
   BUDGET_EXCEEDED: 'This translation would go over the usage budget.',
-  COOLDOWN: 'Please wait a moment before asking for another translation.',
+  TOO_MANY_TRIGGERS: 'You have asked for too many translations in a short time.',
+  NO_MEDIA: 'That message has no audio or video file to translate.',
+  RETRY_GONE: 'This translation can no longer be retried here; ask for it again.',
+  RESTARTING: 'The bot is restarting; ask again in a minute.',
+  FILES_HIDDEN: "I can't see the files of other people's messages here. Use the Translate command from the message's menu instead.",
   CHANNEL_NOT_ALLOWED: 'The translator is not enabled in this channel.',
   NOT_ALLOWED: 'Only server admins can change that setting.',
   INTERRUPTED: 'The translation was interrupted because the bot restarted.',

@@ -1,27 +1,10 @@
 import type { Attachment, Collection } from 'discord.js';
-import { jobKey, type ChatJobRequest } from '../../src/jobs/chat-jobs.js';
-import type { JobScope } from '../../src/jobs/limits.js';
-import type { JobTrigger } from '../../src/ops/metrics.js';
-import type { TranslationAsk } from '../../src/plan.js';
-import { looksLikeMedia } from '../../src/media/media-file.js';
+import type { TriggerFile } from '../../src/jobs/trigger.js';
 
-/** The attachments worth translating, in message order: audio or video by declared type, else by extension. */
-export function mediaAttachments(attachments: Collection<string, Attachment> | Attachment[]): Attachment[] {
+/** A message's attachments as the core's trigger files, in message order (Discord names every voice message "voice-message.ogg"). */
+export function triggerFiles(attachments: Collection<string, Attachment> | Attachment[]): TriggerFile[] {
   const all = Array.isArray(attachments) ? attachments : [...attachments.values()];
-  return all.filter((a) => looksLikeMedia(a.contentType, a.name));
-}
-
-/** A name for the header: Discord names every voice message "voice-message.ogg". */
-function displayName(a: Attachment): string {
-  return a.waveform ? 'voice message' : a.name;
-}
-
-/** A job request for an attachment: downloaded from the CDN URL in the event, cached by attachment id. */
-export function discordRequest(
-  file: Attachment, ask: TranslationAsk, scope: JobScope, trigger: JobTrigger, unique?: string,
-): ChatJobRequest {
-  return {
-    source: { kind: 'url', url: file.url }, fileName: displayName(file), ask, key: jobKey(file.id, ask, unique),
-    fileKey: `discord:${file.id}`, scope, trigger,
-  };
+  return all.map((a) => ({
+    id: a.id, label: a.waveform ? 'voice message' : a.name, contentType: a.contentType, name: a.name, size: a.size, url: a.url,
+  }));
 }

@@ -2,17 +2,14 @@ import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
 import { systemClock } from '../../src/clock.js';
 import type { BotOptions } from '../bot-options.js';
 import { platformHostsFetch } from '../../src/media/url-policy.js';
-import { TranslateError } from '../../src/errors.js';
 import { registerCommands } from './commands.js';
-import { ChatJobs, type ChatJobRequest } from '../../src/jobs/chat-jobs.js';
-import { recoverInterrupted } from '../../src/jobs/journal.js';
+import { ChatJobs } from '../../src/jobs/chat-jobs.js';
 import { EDIT_LIMITS } from '../../src/reply/edit-budget.js';
 import { DiscordReplySurface, type ReplyPlace } from './reply-surface.js';
 import { DiscordInteractions } from './interactions.js';
-import { DiscordReactions } from './reactions.js';
-import { autoTranslate } from './auto-translate.js';
+import { DiscordChannelTriggers } from './channel-triggers.js';
 import type { DiscordContext } from './context.js';
-import { Cooldown } from '../../src/jobs/limits.js';
+import { platformJobOptions } from '../bot-options.js';
 
 export interface DiscordBotOptions extends BotOptions {
   token: string;
@@ -79,42 +76,25 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   }
   const clock = options.clock ?? systemClock;
   const rest = client.rest;
-  const owner = `${options.instance ?? 'default'}:discord`;
   rest.on('rateLimited', () => options.metrics?.rateLimited('discord'));
   const jobs = new ChatJobs<ReplyPlace>({
-    deps: {
-      translator: options.translator, intake: { ...options.intake, passUrls: false, fetch: platformHostsFetch(discordFileHosts(options.apiUrl)) }, logger: log, clock,
-      ...(options.minIntervalMs !== undefined ? { minIntervalMs: options.minIntervalMs } : {}),
-      services: { ...options.services, store: options.store, metrics: options.metrics },
-    },
+    ...platformJobOptions(options, 'discord', platformHostsFetch(discordFileHosts(options.apiUrl)), log),
     limits: EDIT_LIMITS.discordChannel,
-    clock,
     surfaceFor: (place, jobId) => new DiscordReplySurface(rest, place, jobId, clock),
-    journal: options.store ? { journal: options.store.journal, owner, platform: 'discord' } : undefined,
-    metrics: options.metrics,
     // Discord limits edits per channel (bot token) and per interaction webhook
     scopeOf: (place) => (place.kind === 'interaction' ? `webhook:${place.token.slice(-16)}` : `channel:${place.channelId}`),
   });
   const context: DiscordContext = {
-    jobs, logger: log, now: () => clock.now(), store: options.store, prices: options.prices ?? { inputPerMillion: undefined, outputPerMillion: undefined },
-    budgets: options.services?.budgets ?? {}, cooldown: new Cooldown(options.reactionCooldownMs ?? 10_000, () => clock.now()),
-    canReadOthers: () => messageContent,
+    jobs, logger: log, store: options.store, prices: options.prices ?? { inputPerMillion: undefined, outputPerMillion: undefined },
+    budgets: options.services?.budgets ?? {}, canReadOthers: () => messageContent,
   };
   const interactions = new DiscordInteractions(context);
-  const reactions = new DiscordReactions(context);
+  const channel = new DiscordChannelTriggers(context);
   client.on(Events.InteractionCreate, (i) => void interactions.handle(i));
-  client.on(Events.MessageReactionAdd, (r, u) => void reactions.handle(r, u));
-  client.on(Events.MessageCreate, (m) => void autoTranslate(context, m));
+  client.on(Events.MessageReactionAdd, (r, u) => void channel.reaction(r, u));
+  client.on(Events.MessageCreate, (m) => void channel.message(m));
   client.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
-
-  if (options.store) {
-    // replies a killed or stopped process left "translating…" end as interrupted, with Retry
-    await recoverInterrupted(
-      options.store.journal, owner,
-      (entry) => new DiscordReplySurface(rest, entry.place as ReplyPlace, entry.jobId, clock),
-      (entry) => jobs.registry.remember(entry.jobId, entry.request as ChatJobRequest, entry.requesterId), log,
-    );
-  }
+  await jobs.recover();
   const applicationId = client.application?.id ?? client.user?.id ?? '';
   const changed = await registerCommands(client.rest, applicationId, options.guildId);
   log.info({ user: client.user?.tag, commandsChanged: changed, messageContent }, 'discord ready');
@@ -126,7 +106,7 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     },
     drain: (graceMs) => jobs.drain(graceMs),
     async stop() {
-      jobs.registry.cancelAll(new TranslateError('INTERRUPTED'));
+      jobs.stop();
       await client.destroy();
     },
   };

@@ -1,18 +1,12 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
-import { userMessage } from '../../src/errors.js';
-import { NOTICES } from '../../src/jobs/notices.js';
 import type { ReplyHeader } from '../../src/jobs/types.js';
+import { clip, layoutReply, type LaidOutHeader, type ReplyLayout } from '../../src/reply/layout.js';
 import type { ReplyView } from '../../src/reply/types.js';
+import type { TextLine } from '../../commands/types.js';
 
 /** Discord's content limit, and the share of it the translated text may take (the rest is header/marker/footer). */
 export const CONTENT_LIMIT = 2000;
 export const TEXT_LIMIT = 1500;
-
-export const customId = {
-  cancel: (jobId: string) => `lt:cancel:${jobId}`,
-  retry: (jobId: string) => `lt:retry:${jobId}`,
-  pickLanguage: (messageId: string) => `lt:to:${messageId}`,
-};
 
 export interface DiscordPayload {
   content: string;
@@ -20,44 +14,38 @@ export interface DiscordPayload {
   allowed_mentions: { parse: [] };
 }
 
-const button = (id: string, label: string, style: ButtonStyle.Primary | ButtonStyle.Secondary): APIButtonComponent =>
-  ({ type: ComponentType.Button, custom_id: id, label, style });
+/** A user's file name inside inline code: backticks cannot close the span. */
+const code = (s: string) => `\`${s.replace(/`/g, 'ˋ')}\``;
 
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-
-function headerLines(header: ReplyHeader | undefined): string[] {
-  if (!header) return ['**Translating…**'];
-  const top = [`**${header.languages}**`, header.voice && `🗣️ ${header.voice}`, header.fileName && `\`${clip(header.fileName, 60)}\``];
-  return [top.filter(Boolean).join(' · '), ...header.notices.map((n) => `-# ℹ️ ${clip(n, 150)}`)];
+function headerLines(header: LaidOutHeader | 'pending'): string[] {
+  if (header === 'pending') return ['**Translating…**'];
+  const top = [`**${header.languages}**`, header.voice && `🗣️ ${header.voice}`, header.fileName && code(header.fileName)];
+  return [top.filter(Boolean).join(' · '), ...header.notices.map((n) => `-# ℹ️ ${n}`)];
 }
 
-/**
- * One reply message as Discord shows it: the header on the first part, the text, then an in-progress marker with a
- * Cancel button while it streams, or how it ended (footer, truncation, error with Retry when that can help).
- */
-export function renderView(view: ReplyView, header: ReplyHeader | undefined, jobId: string): DiscordPayload {
-  const lines: string[] = view.part === 0 ? headerLines(header) : ['-# (continued)'];
-  if (view.text) lines.push(view.text);
-  const rows: APIButtonComponent[] = [];
-  if (!view.final) {
-    lines.push('⏳ *translating…*');
-    rows.push(button(customId.cancel(jobId), 'Cancel', ButtonStyle.Secondary));
-  } else if (view.continued) {
-    lines.push('-# ⤵ continued below');
-  }
-  const outcome = view.outcome;
-  if (outcome?.status === 'done') {
-    if (outcome.truncated) lines.push(`⚠️ ${NOTICES.truncated}`);
-    if (outcome.footer) lines.push(`-# ${outcome.footer}`);
-  } else if (outcome?.status === 'failed') {
-    lines.push(`⚠️ ${clip(userMessage(outcome.error), 300)}`);
-    if (outcome.error.retryable) rows.push(button(customId.retry(jobId), 'Retry', ButtonStyle.Primary));
-  } else if (outcome?.status === 'cancelled') {
-    lines.push(`✖️ ${NOTICES.cancelled}`);
-  }
+const CLOSING = { warning: '⚠️ ', footer: '-# ', cancelled: '✖️ ' } as const;
+
+/** A reply layout (see `layoutReply`) in Discord markdown with buttons; mentions never ping (`allowed_mentions`). */
+export function renderLayout(layout: ReplyLayout): DiscordPayload {
+  const lines = layout.header ? headerLines(layout.header) : layout.continuation ? ['-# (continued)'] : [];
+  if (layout.text) lines.push(layout.text);
+  if (layout.status === 'working') lines.push('⏳ *translating…*');
+  else if (layout.status === 'continued') lines.push('-# ⤵ continued below');
+  for (const line of layout.closing) lines.push(`${CLOSING[line.kind]}${line.text}`);
+  const buttons: APIButtonComponent[] = layout.buttons.map((b) => ({
+    type: ComponentType.Button, custom_id: b.id, label: b.label, style: b.primary ? ButtonStyle.Primary : ButtonStyle.Secondary,
+  }));
   return {
     content: clip(lines.join('\n'), CONTENT_LIMIT),
-    components: rows.length ? [{ type: ComponentType.ActionRow, components: rows }] : [],
+    components: buttons.length ? [{ type: ComponentType.ActionRow, components: buttons }] : [],
     allowed_mentions: { parse: [] },
   };
+}
+
+export const renderView = (view: ReplyView, header: ReplyHeader | undefined, jobId: string): DiscordPayload =>
+  renderLayout(layoutReply(view, header, jobId));
+
+/** Structured command output (settings, usage) in Discord markdown. */
+export function renderLines(lines: TextLine[]): string {
+  return lines.map((l) => (l.style === 'heading' ? `**${l.text}**` : l.style === 'item' ? `• ${l.text}` : l.style === 'note' ? `-# ${l.text}` : l.text)).join('\n');
 }

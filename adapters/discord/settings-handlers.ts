@@ -4,7 +4,8 @@ import {
 } from 'discord.js';
 import { applySettings, settingsCommand, type SettingsChange } from '../../commands/settings.js';
 import { usageCommand, usageReport, type Prices } from '../../commands/usage.js';
-import { asTranslateError, userMessage } from '../../src/errors.js';
+import { asTranslateError, TranslateError, userMessage } from '../../src/errors.js';
+import { renderLines } from './render.js';
 import type { BudgetLimits } from '../../src/jobs/limits.js';
 import type { Store } from '../../src/store/types.js';
 
@@ -44,19 +45,20 @@ function change(i: ChatInputCommandInteraction): SettingsChange {
   }
 }
 
-/** Answers /settings and /usage (ephemeral: they are about the asker). */
+/** Answers /settings and /usage (ephemeral: they are about the asker), also when the bot has no store. */
 export async function handleSettingsCommand(
-  i: ChatInputCommandInteraction, store: Store, prices: Prices, budgets: BudgetLimits,
+  i: ChatInputCommandInteraction, store: Store | undefined, prices: Prices, budgets: BudgetLimits,
 ): Promise<boolean> {
   if (i.commandName !== settingsCommand.name && i.commandName !== usageCommand.name) return false;
   let content: string;
   try {
-    content = i.commandName === usageCommand.name
+    if (!store) throw new TranslateError('STORE_UNAVAILABLE', '(Settings and usage need the bot\'s store, which is not configured.)');
+    content = renderLines(i.commandName === usageCommand.name
       ? await usageReport(store, 'discord', i.guildId ?? undefined, i.user.id, prices, budgets)
       : await applySettings({
           store, platform: 'discord', serverId: i.guildId ?? undefined, userId: i.user.id,
           isAdmin: !!i.memberPermissions?.has(PermissionFlagsBits.ManageGuild), channelMention: (id) => `<#${id}>`,
-        }, change(i));
+        }, change(i)));
   } catch (err) {
     content = `⚠️ ${userMessage(asTranslateError(err))}`;
   }

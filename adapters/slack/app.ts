@@ -1,13 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, webApi, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
-import { systemClock } from '../../src/clock.js';
-import type { BotOptions } from '../bot-options.js';
+import { platformJobOptions, type BotOptions } from '../bot-options.js';
 import { platformHostsFetch } from '../../src/media/url-policy.js';
-import { TranslateError } from '../../src/errors.js';
-import { ChatJobs, type ChatJobRequest } from '../../src/jobs/chat-jobs.js';
-import { recoverInterrupted } from '../../src/jobs/journal.js';
-import { Cooldown } from '../../src/jobs/limits.js';
+import { ChatJobs } from '../../src/jobs/chat-jobs.js';
 import { withBotToken } from './files.js';
 import type { Logger } from '../../src/logger.js';
 import { EDIT_LIMITS } from '../../src/reply/edit-budget.js';
@@ -62,35 +58,19 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     ...(options.customRoutes && !options.appToken ? { customRoutes: options.customRoutes } : {}),
   });
   app.client.on(webApi.WebClientEvent.RATE_LIMITED, () => options.metrics?.rateLimited('slack'));
-  const clock = options.clock ?? systemClock;
   const streaming = new StreamingSupport();
-  const owner = `${options.instance ?? 'default'}:slack`;
   const jobs = new ChatJobs<SlackPlace>({
-    deps: {
-      translator: options.translator, intake: { ...options.intake, passUrls: false, fetch: platformHostsFetch(['files.slack.com', new URL(options.apiUrl).host]) }, logger: log, clock,
-      ...(options.minIntervalMs !== undefined ? { minIntervalMs: options.minIntervalMs } : {}),
-      services: { ...options.services, store: options.store, metrics: options.metrics },
-    },
+    ...platformJobOptions(options, 'slack', platformHostsFetch(['files.slack.com', new URL(options.apiUrl).host]), log),
     authorize: withBotToken(options.botToken),
-    journal: options.store ? { journal: options.store.journal, owner, platform: 'slack' } : undefined,
-    metrics: options.metrics,
     limits: EDIT_LIMITS.slackWorkspace,
-    clock,
     surfaceFor: (place, jobId) => new SlackReplySurface(app.client, place, jobId, streaming, options.intake.ffmpegPath),
     scopeOf: (place) => `team:${place.teamId}`,
   });
   new SlackHandlers({
-    jobs, client: app.client, logger: log, maxBytes: options.intake.maxBytes, store: options.store,
-    cooldown: new Cooldown(options.reactionCooldownMs ?? 10_000, () => clock.now()),
+    jobs, client: app.client, logger: log, store: options.store,
     prices: options.prices ?? { inputPerMillion: undefined, outputPerMillion: undefined }, budgets: options.services?.budgets ?? {},
   }).register(app);
-  if (options.store) {
-    await recoverInterrupted(
-      options.store.journal, owner,
-      (entry) => new SlackReplySurface(app.client, entry.place as SlackPlace, entry.jobId, streaming, options.intake.ffmpegPath),
-      (entry) => jobs.registry.remember(entry.jobId, entry.request as ChatJobRequest, entry.requesterId), log,
-    );
-  }
+  await jobs.recover();
   app.error(async (err) => void log.error({ err }, 'slack handler error'));
   const server = (await app.start(options.port)) as Server | undefined;
   const port = options.appToken ? undefined : (server?.address() as AddressInfo | null)?.port;
@@ -99,7 +79,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     app, jobs, port,
     drain: (graceMs) => jobs.drain(graceMs),
     async stop() {
-      jobs.registry.cancelAll(new TranslateError('INTERRUPTED'));
+      jobs.stop();
       await app.stop();
     },
   };

@@ -1,33 +1,26 @@
-import { TranslateError, userMessage } from '../../src/errors.js';
-import { NOTICES } from '../../src/jobs/notices.js';
-import { looksLikeMedia } from '../../src/media/media-file.js';
+import type { TriggerFile } from '../../src/jobs/trigger.js';
 import type { MediaSource } from '../../src/media/types.js';
 import type { SlackFile } from './modals.js';
 
-/** The files worth translating: audio or video (uploads and Slack's own audio/video clips). */
-export function mediaFiles(files: SlackFile[] | undefined): SlackFile[] {
-  return (files ?? []).filter((f) => /^slack_(audio|video)$/.test(f.subtype ?? '') || looksLikeMedia(f.mimetype, f.name));
-}
+/** Slack's own audio/video clips carry a subtype; other uploads are judged by declared type and name in the core. */
+const CLIP_TYPES: Record<string, { label: string; contentType: string }> = {
+  slack_audio: { label: 'audio clip', contentType: 'audio/webm' },
+  slack_video: { label: 'video clip', contentType: 'video/mp4' },
+};
 
-/** The download of a Slack file (the bot token is added when the job runs: see `withBotToken`). */
-export function fileSource(file: SlackFile): MediaSource {
-  return { kind: 'url', url: file.url_private_download ?? file.url_private ?? '' };
+/** A message's (or a form's) files as the core's trigger files, in order. */
+export function triggerFiles(files: SlackFile[] | undefined): TriggerFile[] {
+  return (files ?? []).map((f) => {
+    const clip = CLIP_TYPES[f.subtype ?? ''];
+    return {
+      id: f.id, label: clip?.label ?? f.name ?? 'file', contentType: clip?.contentType ?? f.mimetype, name: f.name,
+      size: f.size, url: f.url_private_download ?? f.url_private ?? '',
+    };
+  });
 }
 
 /** Private URLs need the bot token (without it Slack sends a sign-in page); never stored with a request. */
 export function withBotToken(botToken: string) {
   return (source: MediaSource): MediaSource =>
     source.kind === 'url' ? { ...source, headers: { Authorization: `Bearer ${botToken}` } } : source;
-}
-
-export function fileLabel(file: SlackFile): string {
-  return file.subtype === 'slack_audio' ? 'audio clip' : file.subtype === 'slack_video' ? 'video clip' : (file.name ?? 'file');
-}
-
-/** A refusal that can be said before downloading anything (ephemeral to the requester), or undefined. */
-export function refusalBeforeDownload(files: SlackFile[], maxBytes: number): string | undefined {
-  if (files.length === 0) return NOTICES.noMedia;
-  const big = files.find((f) => (f.size ?? 0) > maxBytes);
-  if (big) return userMessage(new TranslateError('FILE_TOO_LARGE', `(${big.name ?? 'file'}: the limit is ${(maxBytes / 1048576).toFixed(0)} MB)`));
-  return undefined;
 }

@@ -1,214 +1,184 @@
 import type { App, webApi } from '@slack/bolt';
-import { jobKey, type ChatJobRequest, type ChatJobs } from '../../src/jobs/chat-jobs.js';
 import { applySettings } from '../../commands/settings.js';
-import { NOTICES } from '../../src/jobs/notices.js';
 import { usageReport, type Prices } from '../../commands/usage.js';
 import { asTranslateError, userMessage } from '../../src/errors.js';
-import { findLanguage, languageFromFlag } from '../../src/languages.js';
-import { Cooldown, type BudgetLimits } from '../../src/jobs/limits.js';
-import { checkChannel, defaultTarget } from '../../src/jobs/resolve-target.js';
-import type { JobTrigger } from '../../src/ops/metrics.js';
-import type { Store } from '../../src/store/types.js';
-import { slackSettingsChange } from './settings-text.js';
+import { languageFromFlag } from '../../src/languages.js';
+import type { ChatJobs } from '../../src/jobs/chat-jobs.js';
+import type { BudgetLimits } from '../../src/jobs/limits.js';
+import { NOTICES } from '../../src/jobs/notices.js';
+import type { Trigger, TriggerField, TriggerResult, TriggerWhere } from '../../src/jobs/trigger.js';
+import { parseComponentId } from '../../src/reply/layout.js';
 import type { Logger } from '../../src/logger.js';
-import type { TranslationAsk } from '../../src/plan.js';
-import { fileLabel, fileSource, mediaFiles, refusalBeforeDownload } from './files.js';
+import type { Store } from '../../src/store/types.js';
+import { triggerFiles } from './files.js';
 import { MODAL_CALLBACK, readModal, translateModal, type ModalTarget, type SlackFile } from './modals.js';
+import { escapeMrkdwn, renderLines } from './render.js';
 import type { SlackPlace } from './reply-surface.js';
+import { slackSettingsChange } from './settings-text.js';
 
 interface MessageWithFiles { ts: string; thread_ts?: string; files?: SlackFile[] }
 
-/** Routes Slack's shortcuts, slash command, modal submissions, reactions and buttons into chat jobs. */
 export interface SlackHandlerOptions {
   jobs: ChatJobs<SlackPlace>;
   client: webApi.WebClient;
   logger: Logger;
-  maxBytes: number;
   store?: Store | undefined;
-  cooldown: Cooldown;
   prices: Prices;
   budgets: BudgetLimits;
 }
 
-export class SlackHandlers {
-  private readonly jobs: ChatJobs<SlackPlace>;
-  private readonly client: webApi.WebClient;
-  private readonly logger: Logger;
-  private readonly maxBytes: number;
+type TriggerPart<P> = Omit<Trigger<P>, keyof TriggerWhere | 'placeFor'>;
 
-  constructor(private readonly o: SlackHandlerOptions) {
-    this.jobs = o.jobs;
-    this.client = o.client;
-    this.logger = o.logger;
-    this.maxBytes = o.maxBytes;
-  }
+/**
+ * Slack's shortcuts, `/translate` and its modal, flag reactions, auto-translate channels and the Cancel and Retry
+ * buttons: each becomes one core call, and what comes back is rendered (refusals ephemerally, to the requester only;
+ * an invalid modal choice as an error on its field).
+ */
+export class SlackHandlers {
+  constructor(private readonly o: SlackHandlerOptions) {}
 
   register(app: App): void {
     app.shortcut('translate_message', async ({ ack, shortcut }) => {
       await ack();
       const s = shortcut as unknown as { user: { id: string }; team: { id: string } | null; channel: { id: string }; message: MessageWithFiles };
-      const teamId = s.team?.id ?? '';
-      if (!(await this.allowedHere(teamId, s.channel.id, s.user.id))) return;
-      const to = await defaultTarget(this.o.store, 'slack', teamId, s.user.id, await this.userLocale(s.user.id));
-      this.translateMessage(teamId, s.channel.id, s.message, s.user.id, { to }, 'shortcut');
+      const at = where(s.team?.id, s.channel.id, s.user.id);
+      await this.trigger(at, s.message, { kind: 'shortcut', target: { kind: 'default' }, files: triggerFiles(s.message.files), locale: await this.userLocale(at.userId) });
     });
     app.shortcut('translate_message_to', async ({ ack, shortcut }) => {
       await ack();
-      const s = shortcut as unknown as { trigger_id: string; user: { id: string }; channel: { id: string }; message: MessageWithFiles };
-      if (await this.refuseEarly(s.channel.id, s.user.id, mediaFiles(s.message.files))) return;
-      const target: ModalTarget = { channelId: s.channel.id, messageTs: s.message.ts, threadTs: s.message.thread_ts ?? s.message.ts };
-      const to = await defaultTarget(this.o.store, 'slack', undefined, s.user.id, await this.userLocale(s.user.id));
-      await this.client.views.open({ trigger_id: s.trigger_id, view: translateModal(target, to, false) });
+      const s = shortcut as unknown as { trigger_id: string; user: { id: string }; team: { id: string } | null; channel: { id: string }; message: MessageWithFiles };
+      const at = where(s.team?.id, s.channel.id, s.user.id);
+      const refusal = await this.o.jobs.precheck({ ...at, files: triggerFiles(s.message.files) });
+      if (refusal) return this.render(at, refusal);
+      const target: ModalTarget = { channelId: s.channel.id, messageTs: s.message.ts };
+      const to = await this.o.jobs.defaultTarget(at, await this.userLocale(at.userId));
+      await this.o.client.views.open({ trigger_id: s.trigger_id, view: translateModal(target, to, false) });
     });
     app.command('/translate', async ({ ack, command }) => {
       const [word, ...rest] = command.text.trim().split(/\s+/);
       if (word === 'settings' || word === 'usage') {
-        const text = await this.settingsOrUsage(command.team_id, command.user_id, word, rest);
-        return void (await ack({ response_type: 'ephemeral', text }));
+        return void (await ack({ response_type: 'ephemeral', text: await this.settingsOrUsage(command.team_id, command.user_id, word, rest) }));
       }
       await ack();
-      const target: ModalTarget = { channelId: command.channel_id };
-      const to = await defaultTarget(this.o.store, 'slack', command.team_id, command.user_id, await this.userLocale(command.user_id));
-      await this.client.views.open({ trigger_id: command.trigger_id, view: translateModal(target, to, true) });
+      const at = where(command.team_id, command.channel_id, command.user_id);
+      const to = await this.o.jobs.defaultTarget(at, await this.userLocale(at.userId));
+      await this.o.client.views.open({ trigger_id: command.trigger_id, view: translateModal({ channelId: command.channel_id }, to, true) });
     });
     app.view(MODAL_CALLBACK, async ({ ack, view, body }) => {
       const { ask, files } = readModal(view.state.values);
       const target = JSON.parse(view.private_metadata) as ModalTarget;
-      const teamId = body.team?.id ?? '';
-      if (!target.messageTs) {
-        const media = mediaFiles(files);
-        const refusal = refusalBeforeDownload(media, this.maxBytes);
-        if (refusal) return void (await ack({ response_action: 'errors', errors: { file: refusal } }));
+      const at = where(body.team?.id, target.channelId, body.user.id);
+      const message = target.messageTs ? await this.fetchMessage(target.channelId, target.messageTs) : undefined;
+      let acked = false;
+      const acknowledge = async () => {
+        acked = true;
         await ack();
-        this.start(media, ask, body.user.id, { teamId, channelId: target.channelId, threadTs: undefined, userId: body.user.id }, 'modal');
-        return;
-      }
-      await ack();
-      const message = await this.fetchMessage(target.channelId, target.messageTs);
-      if (message) this.translateMessage(teamId, target.channelId, message, body.user.id, ask, 'modal');
+      };
+      const result = await this.o.jobs.trigger({
+        ...at, kind: 'modal', target: { kind: 'ask', ask }, files: triggerFiles(message ? message.files : files),
+        placeFor: () => ({ teamId: at.serverId ?? '', channelId: at.channelId, threadTs: message ? message.thread_ts ?? message.ts : undefined, userId: at.userId }),
+        acknowledge,
+      });
+      // Slack's own way to refuse a form: the error on its field, the modal stays open
+      const block = result.status === 'refused' ? modalBlock(result.field, !message) : undefined;
+      if (result.status === 'refused' && block) return void (await ack({ response_action: 'errors', errors: { [block]: userMessage(result.reason) } }));
+      if (!acked) await ack();
+      await this.settle(at, result);
     });
     app.event('reaction_added', async ({ event, body }) => {
       const language = languageFromFlag(event.reaction);
       if (!language || event.item.type !== 'message') return;
       const message = await this.fetchMessage(event.item.channel, event.item.ts);
-      const media = mediaFiles(message?.files);
-      if (!message || media.length === 0) return;
-      const teamId = (body as { team_id?: string }).team_id ?? '';
-      try {
-        await checkChannel(this.o.store, 'slack', teamId, event.item.channel);
-        this.o.cooldown.take(`slack:${event.user}`);
-      } catch (err) {
-        return void this.logger.info({ err }, 'reaction not translated');
-      }
-      this.start(media, { to: language.code }, event.user, { teamId, channelId: event.item.channel, threadTs: message.thread_ts ?? message.ts, userId: event.user }, 'reaction');
+      if (!message) return;
+      const at = where((body as { team_id?: string }).team_id, event.item.channel, event.user);
+      await this.trigger(at, message, { kind: 'reaction', target: { kind: 'flag', language: language.code }, files: triggerFiles(message.files) });
     });
     app.event('message', async ({ event, body, context }) => {
       // auto-translate channels: every voice note or audio/video file posted there, into the configured languages
-      const m = event as unknown as MessageWithFiles & { channel: string; user?: string; bot_id?: string; subtype?: string };
-      const media = mediaFiles(m.files);
+      const m = event as unknown as MessageWithFiles & { channel: string; user?: string; bot_id?: string };
+      if (!m.files?.length) return;
+      const at = where((body as { team_id?: string }).team_id, m.channel, m.user ?? '');
       // never the bot's own uploads (its translated speech), which would translate themselves in a loop
-      if (!this.o.store || m.bot_id || !m.user || m.user === context.botUserId || media.length === 0) return;
-      const teamId = (body as { team_id?: string }).team_id ?? '';
-      const settings = await this.o.store.settings.getServer('slack', teamId).catch(() => undefined);
-      for (const to of settings?.autoTranslate?.[m.channel] ?? []) {
-        this.start(media, { to }, m.user, { teamId, channelId: m.channel, threadTs: m.thread_ts ?? m.ts, userId: m.user }, 'auto');
-      }
+      const byBot = !!m.bot_id || !m.user || m.user === context.botUserId;
+      await this.trigger(at, m, { kind: 'auto', target: { kind: 'auto' }, files: triggerFiles(m.files), byBot });
     });
     app.action(/^lt:(cancel|retry):/, async ({ ack, action, body }) => {
       await ack();
       const b = body as unknown as { user: { id: string }; team?: { id: string } | null; channel?: { id: string }; message?: { ts: string; thread_ts?: string } };
-      const [, verb, jobId = ''] = (action as { action_id: string }).action_id.split(':');
-      const channelId = b.channel?.id ?? '';
-      if (verb === 'cancel') {
+      const id = parseComponentId((action as { action_id: string }).action_id);
+      const at = where(b.team?.id, b.channel?.id ?? '', b.user.id);
+      if (id?.action === 'cancel') {
         // a moderator here is a workspace admin or owner
-        const result = await this.jobs.registry.cancelBy(jobId, b.user.id, () => this.isAdmin(b.user.id));
-        if (result === 'not-allowed') await this.ephemeral(channelId, b.user.id, NOTICES.cancelNotAllowed);
-        return;
+        const result = await this.o.jobs.cancel({ ...at, jobId: id.id, isModerator: () => this.isAdmin(at.userId) });
+        if (result.status === 'refused') await this.ephemeral(at, result.notice);
+      } else if (id?.action === 'retry') {
+        await this.trigger(at, { ts: b.message?.ts ?? '', thread_ts: b.message?.thread_ts }, { kind: 'retry', target: { kind: 'retry', jobId: id.id }, files: [] });
       }
-      const finished = this.jobs.registry.retryRequest(jobId);
-      if (!finished) return void (await this.ephemeral(channelId, b.user.id, NOTICES.retryGone));
-      const place = { teamId: b.team?.id ?? '', channelId, threadTs: b.message?.thread_ts ?? b.message?.ts, userId: b.user.id };
-      void this.run({ ...finished.request, trigger: 'retry' }, b.user.id, place);
     });
   }
 
-  /** Translates every audio/video file of a message into its thread, or tells the requester why not. */
-  private translateMessage(
-    teamId: string, channelId: string, message: MessageWithFiles, userId: string, ask: TranslationAsk, trigger: JobTrigger,
-  ): void {
-    const media = mediaFiles(message.files);
-    void this.refuseEarly(channelId, userId, media).then((refused) => {
-      if (!refused) this.start(media, ask, userId, { teamId, channelId, threadTs: message.thread_ts ?? message.ts, userId }, trigger);
+  /** A trigger whose replies go into the thread of `message`. */
+  private async trigger(at: TriggerWhere, message: MessageWithFiles, t: TriggerPart<SlackPlace>): Promise<void> {
+    const result = await this.o.jobs.trigger({
+      ...t, ...at,
+      placeFor: () => ({ teamId: at.serverId ?? '', channelId: at.channelId, threadTs: message.thread_ts ?? message.ts, userId: at.userId }),
     });
+    await this.settle(at, result);
   }
 
-  private start(files: SlackFile[], ask: TranslationAsk, userId: string, place: SlackPlace, trigger: JobTrigger): void {
-    const languageName = findLanguage(ask.to)?.name;
-    const scope = { platform: 'slack' as const, serverId: place.teamId, userId };
-    void (async () => {
-      for (const file of files) {
-        const request: ChatJobRequest = {
-          source: fileSource(file), fileName: fileLabel(file), ask, key: jobKey(file.id, ask), fileKey: `slack:${file.id}`, scope, trigger,
-        };
-        await this.run(request, userId, { ...place, ...(languageName ? { languageName } : {}) });
-      }
-    })();
+  /** Shows what the core decided to the requester only, then waits for the jobs (their replies are their own). */
+  private async settle(at: TriggerWhere, result: TriggerResult): Promise<void> {
+    await this.render(at, result);
+    if (result.status === 'started') await result.done;
+  }
+
+  private async render(at: TriggerWhere, result: TriggerResult): Promise<void> {
+    if (result.status === 'refused') await this.ephemeral(at, `:warning: ${escapeMrkdwn(userMessage(result.reason))}`);
+    else if (result.status === 'deduplicated' || (result.status === 'started' && result.duplicates > 0)) await this.ephemeral(at, NOTICES.alreadyRunning);
   }
 
   /** `/translate settings …` and `/translate usage` (text subcommands, answered ephemerally). */
   private async settingsOrUsage(teamId: string, userId: string, word: string, args: string[]): Promise<string> {
-    if (!this.o.store) return 'Settings need the bot\'s store, which is not configured.';
+    if (!this.o.store) return 'Settings and usage need the bot\'s store, which is not configured.';
     try {
-      if (word === 'usage') return await usageReport(this.o.store, 'slack', teamId, userId, this.o.prices, this.o.budgets);
-      return await applySettings({
+      if (word === 'usage') return renderLines(await usageReport(this.o.store, 'slack', teamId, userId, this.o.prices, this.o.budgets));
+      return renderLines(await applySettings({
         store: this.o.store, platform: 'slack', serverId: teamId, userId, isAdmin: await this.isAdmin(userId),
         channelMention: (id) => `<#${id}>`,
-      }, slackSettingsChange(args));
+      }, slackSettingsChange(args)));
     } catch (err) {
-      return `:warning: ${userMessage(asTranslateError(err))}`;
+      return `:warning: ${escapeMrkdwn(userMessage(asTranslateError(err)))}`;
     }
   }
 
-  private async allowedHere(teamId: string, channelId: string, userId: string): Promise<boolean> {
-    try {
-      await checkChannel(this.o.store, 'slack', teamId, channelId);
-      return true;
-    } catch (err) {
-      await this.ephemeral(channelId, userId, userMessage(asTranslateError(err)));
-      return false;
-    }
+  private async ephemeral(at: TriggerWhere, text: string): Promise<void> {
+    await this.o.client.chat.postEphemeral({ channel: at.channelId, user: at.userId, text }).catch((err: unknown) => this.o.logger.warn({ err }, 'ephemeral failed'));
   }
 
-  private async run(request: ChatJobRequest, userId: string, place: SlackPlace): Promise<void> {
-    try {
-      await this.jobs.run(request, userId, place);
-    } catch (err) {
-      this.logger.error({ err }, 'slack job failed');
-    }
-  }
-
-  private async refuseEarly(channelId: string, userId: string, media: SlackFile[]): Promise<boolean> {
-    const refusal = refusalBeforeDownload(media, this.maxBytes);
-    if (refusal) await this.ephemeral(channelId, userId, refusal);
-    return refusal !== undefined;
-  }
-
-  private async ephemeral(channel: string, user: string, text: string): Promise<void> {
-    await this.client.chat.postEphemeral({ channel, user, text }).catch((err: unknown) => this.logger.warn({ err }, 'ephemeral failed'));
-  }
-
+  /** The exact message at `ts`, a thread reply included (`conversations.replies` lists a thread from its parent). */
   private async fetchMessage(channel: string, ts: string): Promise<MessageWithFiles | undefined> {
-    const res = await this.client.conversations.replies({ channel, ts, limit: 1, inclusive: true });
-    return (res.messages?.[0] as MessageWithFiles | undefined) ?? undefined;
+    const res = await this.o.client.conversations.replies({ channel, ts, oldest: ts, latest: ts, inclusive: true, limit: 10 })
+      .catch((err: unknown) => void this.o.logger.warn({ err }, 'could not fetch the message'));
+    return (res?.messages as MessageWithFiles[] | undefined)?.find((m) => m.ts === ts);
   }
 
   private async userLocale(user: string): Promise<string | undefined> {
-    const res = await this.client.users.info({ user, include_locale: true }).catch(() => undefined);
+    const res = await this.o.client.users.info({ user, include_locale: true }).catch(() => undefined);
     return res?.user?.locale;
   }
 
   private async isAdmin(user: string): Promise<boolean> {
-    const res = await this.client.users.info({ user }).catch(() => undefined);
+    const res = await this.o.client.users.info({ user }).catch(() => undefined);
     return !!(res?.user?.is_admin || res?.user?.is_owner);
   }
+}
+
+const where = (teamId: string | undefined, channelId: string, userId: string): TriggerWhere => ({
+  platform: 'slack', serverId: teamId || undefined, channelId, userId,
+});
+
+/** The modal block a refused field is shown on (the file input exists only in /translate's modal). */
+function modalBlock(field: TriggerField | undefined, hasFileInput: boolean): string | undefined {
+  if (field === 'file') return hasFileInput ? 'file' : undefined;
+  return field;
 }

@@ -1,56 +1,64 @@
-import { userMessage } from '../../src/errors.js';
-import { NOTICES } from '../../src/jobs/notices.js';
+import type { TextLine } from '../../commands/types.js';
 import type { ReplyHeader } from '../../src/jobs/types.js';
-import type { ReplyOutcome, ReplyView } from '../../src/reply/types.js';
+import { clip, layoutReply, type ClosingLine, type LaidOutHeader, type ReplyLayout } from '../../src/reply/layout.js';
+import type { ReplyView } from '../../src/reply/types.js';
 
 /** Slack's limits: a section block's text (3,000) bounds what one message of a reply may hold. */
 export const TEXT_LIMIT = 2_600;
 
-export const actionId = {
-  cancel: (jobId: string) => `lt:cancel:${jobId}`,
-  retry: (jobId: string) => `lt:retry:${jobId}`,
-};
+/**
+ * Text that is not ours (model output, file names, error details) as inert mrkdwn: `&`, `<` and `>` escaped as
+ * Slack requires, so `<!channel>`, `<@U…>` or `<https://evil|label>` show as typed and never mention or link.
+ */
+export const escapeMrkdwn = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+/** A file name in inline code: a backtick cannot close the span. */
+const code = (s: string) => `\`${escapeMrkdwn(s).replace(/`/g, 'ˋ')}\``;
 
 /** The header as Slack mrkdwn lines. */
-export function headerText(header: ReplyHeader | undefined): string {
-  if (!header) return '*Translating…*';
-  const top = [`*${header.languages}*`, header.voice && `:speaking_head_in_silhouette: ${header.voice}`, header.fileName && `\`${clip(header.fileName, 60)}\``];
-  return [top.filter(Boolean).join(' · '), ...header.notices.map((n) => `_:information_source: ${clip(n, 150)}_`)].join('\n');
+export function headerText(header: LaidOutHeader | 'pending'): string {
+  if (header === 'pending') return '*Translating…*';
+  const top = [`*${header.languages}*`, header.voice && `:speaking_head_in_silhouette: ${header.voice}`, header.fileName && code(header.fileName)];
+  return [top.filter(Boolean).join(' · '), ...header.notices.map((n) => `_:information_source: ${escapeMrkdwn(n)}_`)].join('\n');
 }
 
+const CLOSING: Record<ClosingLine['kind'], (t: string) => string> = {
+  warning: (t) => `:warning: ${t}`, footer: (t) => `_${t}_`, cancelled: (t) => `:heavy_multiplication_x: ${t}`,
+};
+
 /** How a reply ended, as the closing line(s). */
-export function endingText(outcome: ReplyOutcome | undefined): string {
-  if (!outcome) return '';
-  if (outcome.status === 'cancelled') return `:heavy_multiplication_x: ${NOTICES.cancelled}`;
-  if (outcome.status === 'failed') return `:warning: ${clip(userMessage(outcome.error), 300)}`;
-  const lines: string[] = [];
-  if (outcome.truncated) lines.push(`:warning: ${NOTICES.truncated}`);
-  if (outcome.footer) lines.push(`_${outcome.footer}_`);
-  return lines.join('\n');
+export const closingText = (layout: ReplyLayout): string => layout.closing.map((l) => CLOSING[l.kind](escapeMrkdwn(l.text))).join('\n');
+
+/** What a message shows before its status and closing lines: the header (or "continued"), then the text. */
+export function bodyText(layout: ReplyLayout, separator: string): string {
+  const top = layout.header ? headerText(layout.header) : layout.continuation ? '_(continued)_' : '';
+  return [top, escapeMrkdwn(layout.text)].filter(Boolean).join(separator);
 }
 
 interface Button { type: 'button'; action_id: string; text: { type: 'plain_text'; text: string }; style?: 'primary' }
 
 /** One reply message for chat.postMessage / chat.update: mrkdwn text plus a section block and the buttons. */
-export function renderMessage(view: ReplyView, header: ReplyHeader | undefined, jobId: string): { text: string; blocks: object[] } {
-  const lines = [view.part === 0 ? headerText(header) : '_(continued)_'];
-  if (view.text) lines.push(view.text);
-  const buttons: Button[] = [];
-  if (!view.final) {
-    lines.push(':hourglass_flowing_sand: _translating…_');
-    buttons.push({ type: 'button', action_id: actionId.cancel(jobId), text: { type: 'plain_text', text: 'Cancel' } });
-  } else if (view.continued) {
-    lines.push('_continued below_');
-  }
-  const ending = endingText(view.outcome);
-  if (ending) lines.push(ending);
-  if (view.outcome?.status === 'failed' && view.outcome.error.retryable) {
-    buttons.push({ type: 'button', action_id: actionId.retry(jobId), text: { type: 'plain_text', text: 'Retry' }, style: 'primary' });
-  }
-  const text = clip(lines.join('\n'), 3_000);
+export function renderLayout(layout: ReplyLayout): { text: string; blocks: object[] } {
+  const lines = [bodyText(layout, '\n')];
+  if (layout.status === 'working') lines.push(':hourglass_flowing_sand: _translating…_');
+  else if (layout.status === 'continued') lines.push('_continued below_');
+  const closing = closingText(layout);
+  if (closing) lines.push(closing);
+  const buttons: Button[] = layout.buttons.map((b) => ({
+    type: 'button', action_id: b.id, text: { type: 'plain_text', text: b.label }, ...(b.primary ? { style: 'primary' as const } : {}),
+  }));
+  const text = clip(lines.filter(Boolean).join('\n'), 3_000);
   const blocks: object[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
   if (buttons.length) blocks.push({ type: 'actions', elements: buttons });
   return { text, blocks };
+}
+
+export const renderMessage = (view: ReplyView, header: ReplyHeader | undefined, jobId: string) => renderLayout(layoutReply(view, header, jobId));
+
+/** Structured command output (settings, usage) in Slack mrkdwn. */
+export function renderLines(lines: TextLine[]): string {
+  return lines.map((l) => {
+    const text = l.text;
+    return l.style === 'heading' ? `*${text}*` : l.style === 'item' ? `• ${text}` : l.style === 'note' ? `_${text}_` : text;
+  }).join('\n');
 }

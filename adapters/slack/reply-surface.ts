@@ -3,7 +3,8 @@ import { voiceNoteToMp3 } from '../../src/audio/mp3.js';
 import type { VoiceNote } from '../../src/audio/voice-encoder.js';
 import type { ChatSurface, ReplyHeader } from '../../src/jobs/types.js';
 import type { ReplyView } from '../../src/reply/types.js';
-import { endingText, headerText, renderMessage, TEXT_LIMIT } from './render.js';
+import { layoutReply } from '../../src/reply/layout.js';
+import { bodyText, closingText, renderMessage, TEXT_LIMIT } from './render.js';
 
 /** Where a Slack reply lives: a channel (or DM), in the thread of `threadTs` when given, for `userId`. */
 export interface SlackPlace {
@@ -12,8 +13,6 @@ export interface SlackPlace {
   /** The message whose thread the reply goes into; undefined = a top-level message (then its own thread). */
   threadTs: string | undefined;
   userId: string;
-  /** Target language name, for the audio file's title. */
-  languageName?: string;
 }
 
 /** Which workspaces refused native streaming (remembered for the process's life, per workspace). */
@@ -92,7 +91,7 @@ export class SlackReplySurface implements ChatSurface<string> {
     const delta = full.startsWith(mode.sent) ? full.slice(mode.sent.length) : '';
     mode.sent = full;
     if (view.final) {
-      const ending = [view.continued ? '_continued below_' : '', endingText(view.outcome)].filter(Boolean).join('\n');
+      const ending = [view.continued ? '_continued below_' : '', closingText(layoutReply(view, this.header, this.jobId))].filter(Boolean).join('\n');
       const markdown = [delta, ending ? `\n\n${ending}` : ''].join('');
       await this.client.chat.stopStream({ channel: this.channel, ts, ...(markdown ? { markdown_text: markdown } : {}) });
     } else if (delta) {
@@ -113,7 +112,7 @@ export class SlackReplySurface implements ChatSurface<string> {
 
   /** What a streamed message shows before its ending: the header on the first part, then the text. */
   private streamText(view: ReplyView): string {
-    return [view.part === 0 ? headerText(this.header) : '_(continued)_', view.text].filter(Boolean).join('\n\n');
+    return bodyText(layoutReply(view, this.header, this.jobId), '\n\n');
   }
 
   private async postMessage(body: { text: string; blocks: object[] }): Promise<string> {
@@ -133,7 +132,7 @@ export class SlackReplySurface implements ChatSurface<string> {
 
   async postVoiceNote(note: VoiceNote): Promise<void> {
     const mp3 = await voiceNoteToMp3(note, this.ffmpegPath);
-    const language = this.place.languageName ?? 'translation';
+    const language = this.header?.targetName ?? 'translation';
     await this.upload(mp3 ? 'translation.mp3' : 'translation.ogg', mp3 ?? note.ogg, `Translated speech (${language}, ${note.durationSecs.toFixed(1)} s)`);
   }
 

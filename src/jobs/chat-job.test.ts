@@ -8,7 +8,7 @@ import { EditBudget } from '../reply/edit-budget.js';
 import { Translator } from '../translator/translator.js';
 import { runChatJob } from './chat-job.js';
 import { JobRegistry } from './job-registry.js';
-import type { ChatJobDeps, ChatJobSpec, ChatSurface, ReplyHeader } from './types.js';
+import type { ChatJobDeps, ChatJobRequest, ChatSurface, ReplyHeader } from './types.js';
 
 /** The recording fake surface plus what a chat surface adds: header, voice note, notices, in call order. */
 class RecordingChatSurface extends RecordingSurface implements ChatSurface<number> {
@@ -52,8 +52,10 @@ class RecordingChatSurface extends RecordingSurface implements ChatSurface<numbe
 let emu: ModelEmulator;
 let deps: ChatJobDeps;
 const wav = fixtures.wav(2);
-const spec = (over: Partial<ChatJobSpec> = {}): ChatJobSpec => ({
-  id: 'job1', source: { kind: 'bytes', data: wav }, fileName: 'note.wav', ask: { to: 'en', from: 'zh' }, ...over,
+type Spec = Pick<ChatJobRequest, 'source' | 'fileName' | 'ask' | 'fileKey' | 'scope'> & { id: string };
+const spec = (over: Partial<Spec> = {}): Spec => ({
+  id: 'job1', source: { kind: 'bytes', data: wav }, fileName: 'note.wav', ask: { to: 'en', from: 'zh' },
+  scope: { platform: 'discord', serverId: 'g1', userId: 'u1' }, ...over,
 });
 const surface = () => new RecordingChatSurface({ maxTextLength: 1500 });
 

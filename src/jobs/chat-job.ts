@@ -6,7 +6,7 @@ import { NOTICES } from './notices.js';
 import { obtainResult } from './obtain-result.js';
 import { planTranslation, type TranslationPlan } from '../plan.js';
 import { ReplyStream } from '../reply/reply-stream.js';
-import { LONG_TEXT_CHARS, type ChatJobDeps, type ChatJobOutcome, type ChatJobSpec, type ChatSurface, type ReplyHeader } from './types.js';
+import { LONG_TEXT_CHARS, type ChatJobDeps, type ChatJobOutcome, type ChatJobRequest, type ChatSurface, type ReplyHeader } from './types.js';
 
 const named = (l: Language) => `${l.countries[0] ? `${flagEmoji(l.countries[0])} ` : ''}${l.name}`;
 
@@ -16,6 +16,7 @@ function headerFor(plan: TranslationPlan, media: PreparedMedia | undefined, file
     voice: plan.voice?.name,
     fileName,
     notices: [...plan.notices, ...(media?.notices ?? [])],
+    targetName: plan.target.name,
   };
 }
 
@@ -36,7 +37,7 @@ function footerFor(result: TranslationResult, from: 'model' | 'cache' | 'shared'
  * with its user-facing message (keeping the text already shown), and the outcome says what happened.
  */
 export async function runChatJob<M>(
-  spec: ChatJobSpec, surface: ChatSurface<M>, deps: ChatJobDeps, signal: AbortSignal,
+  spec: Pick<ChatJobRequest, 'source' | 'fileName' | 'ask' | 'fileKey' | 'scope'> & { id: string }, surface: ChatSurface<M>, deps: ChatJobDeps, signal: AbortSignal,
 ): Promise<ChatJobOutcome> {
   const log = deps.logger.child({ jobId: spec.id });
   const stream = new ReplyStream<M>({

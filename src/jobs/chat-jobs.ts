@@ -1,96 +1,128 @@
-import type { Clock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
+import { asTranslateError, TranslateError } from '../errors.js';
+import type { LanguageCode } from '../languages.js';
 import type { MediaSource } from '../media/types.js';
+import type { Metrics } from '../ops/metrics.js';
 import type { TranslationAsk } from '../plan.js';
-import type { JobScope } from './limits.js';
-import { journaledSurface } from './journal.js';
-import type { JobTrigger, Metrics } from '../ops/metrics.js';
-import type { JobJournal, Platform } from '../store/types.js';
 import { EditBudgets, type EditBudgetLimits } from '../reply/edit-budget.js';
-import { TranslateError } from '../errors.js';
+import type { Platform, ServerSettings } from '../store/types.js';
 import { runChatJob } from './chat-job.js';
-import { JobRegistry } from './job-registry.js';
-import type { ChatJobDeps, ChatJobOutcome, ChatSurface } from './types.js';
-
-/** What a chat job translates; kept for Retry. */
-export interface ChatJobRequest {
-  source: MediaSource;
-  fileName: string;
-  ask: TranslationAsk;
-  /** Dedupe key (see `jobKey`). */
-  key: string;
-  /** Platform file id for the cache (e.g. `discord:<attachment id>`). */
-  fileKey?: string | undefined;
-  /** Who it is for: budgets, ledger, fairness. */
-  scope?: JobScope | undefined;
-  /** What started it, for metrics. */
-  trigger?: JobTrigger | undefined;
-}
-
-/** Dedupe key: the same file into the same language, voice and mode runs once at a time; `unique` opts out. */
-export function jobKey(fileId: string, ask: TranslationAsk, unique = ''): string {
-  return [fileId, ask.to, ask.voice ?? '', ask.textOnly ? 'text' : '', unique].join(':');
-}
+import { journaledSurface, recoverInterrupted } from './journal.js';
+import { JobRegistry, type RunningJob } from './job-registry.js';
+import { NOTICES } from './notices.js';
+import { PendingChoices } from './pending-choices.js';
+import type { CancelResult, Trigger, TriggerFile, TriggerResult, TriggerWhere } from './trigger.js';
+import {
+  channelAllowed, defaultTargetOf, FieldError, mediaOf, refuseFiles, serverSettings, userSettings, validateAsk, withSaved,
+} from './trigger-policy.js';
+import { TriggerRate } from './trigger-rate.js';
+import { jobKey, type ChatJobDeps, type ChatJobOutcome, type ChatJobRequest, type ChatSurface } from './types.js';
 
 export interface ChatJobsOptions<P> {
+  platform: Platform;
+  /** Model, intake, logger and services (store, queue, budgets); the edit budget is chosen per reply. */
   deps: Omit<ChatJobDeps, 'budget'>;
   /** The platform's edit limit per rate-limit scope (e.g. 5 per 5 s per Discord channel). */
   limits: EditBudgetLimits;
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** The reply surface for a place (where a reply lives on the platform). */
-  surfaceFor(place: P, jobId: string): ChatSurface<unknown>;
+  surfaceFor(place: P, jobId: string): ChatSurface<string>;
   /** The rate-limit scope a place writes into (budgets are shared by every job in a scope). */
   scopeOf(place: P): string;
   /** Adds platform credentials to a download when the job runs (they are never stored with the request). */
   authorize?(source: MediaSource): MediaSource;
-  /** Journal of running jobs, for crash recovery. */
-  journal?: { journal: JobJournal; owner: string; platform: Platform } | undefined;
+  /** A user's triggers per minute before refusing (the abuse limit; 0 = none). Default 20. */
+  triggersPerMinute?: number | undefined;
+  /** This process's name in the job journal (default 'default'); the journal is on when `deps.services.store` is. */
+  instance?: string | undefined;
   metrics?: Metrics | undefined;
 }
 
 /**
- * Starts chat jobs for one platform: one edit budget per rate-limit scope shared by every job there, and one
- * registry for Cancel, Retry and dedupe. `P` is the platform's description of where a reply lives.
+ * One platform's chat jobs: the trigger pipeline every trigger goes through (`trigger`), Cancel (`cancel`), the
+ * "Translate to…" menus waiting for a language (`choices`), crash recovery (`recover`) and shutdown (`drain`,
+ * `stop`). One edit budget per rate-limit scope is shared by every job there. `P` is the platform's description of
+ * where a reply lives. Adapters turn platform events into these calls and render what comes back.
  */
 export class ChatJobs<P> {
-  readonly registry = new JobRegistry<ChatJobRequest>();
+  readonly choices: PendingChoices;
+  private readonly registry: JobRegistry<ChatJobRequest>;
   private readonly budgets: EditBudgets;
+  private readonly rate: TriggerRate;
+  private readonly clock: Clock;
+  private readonly owner: string;
   private closed = false;
 
   constructor(private readonly options: ChatJobsOptions<P>) {
-    this.budgets = new EditBudgets({ ...options.limits, ...(options.clock ? { clock: options.clock } : {}) });
+    this.clock = options.clock ?? systemClock;
+    const now = () => this.clock.now();
+    this.registry = new JobRegistry<ChatJobRequest>(undefined, now);
+    this.choices = new PendingChoices(now);
+    this.budgets = new EditBudgets({ ...options.limits, clock: this.clock });
+    this.rate = new TriggerRate(options.triggersPerMinute ?? 20, now);
+    this.owner = `${options.instance ?? 'default'}:${options.platform}`;
   }
 
-  /** Runs the job unless the same one is running; resolves with its outcome (undefined when deduplicated). */
-  run(request: ChatJobRequest, requesterId: string, place: P): Promise<ChatJobOutcome> | undefined {
-    if (this.closed) throw new TranslateError('INTERRUPTED');
-    const budget = this.budgets.get(this.options.scopeOf(place));
-    const { journal, metrics } = this.options;
-    const log = this.options.deps.logger;
-    const started = this.registry.start(request, requesterId, request.key, async (job) => {
-      let surface = this.options.surfaceFor(place, job.id);
-      if (journal) {
-        const entry = { jobId: job.id, platform: journal.platform, owner: journal.owner, place, request, requesterId, messages: [], startedAt: Date.now() };
-        await journal.journal.put(entry).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
-        surface = journaledSurface(surface, journal.journal, job.id, log);
-      }
-      this.gauge();
-      const source = this.options.authorize ? this.options.authorize(request.source) : request.source;
-      const outcome = await runChatJob(
-        { id: job.id, source, fileName: request.fileName, ask: request.ask, fileKey: request.fileKey, scope: request.scope },
-        surface, { ...this.options.deps, budget }, job.controller.signal,
-      );
-      // an interrupted job stays in the journal: the next start re-offers it with Retry
-      if (journal && !(outcome.status === 'failed' && outcome.code === 'INTERRUPTED')) {
-        await journal.journal.remove(job.id).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
-      }
-      metrics?.jobFinished({
-        platform: journal?.platform ?? request.scope?.platform ?? 'cli', trigger: request.trigger ?? 'slash',
-        outcome: outcome.status === 'done' && outcome.from !== 'model' ? 'cached' : outcome.status,
-      });
-      return outcome;
-    });
-    started?.done.finally(() => this.gauge()).catch(() => undefined);
-    return started?.done;
+  /** Jobs running now. */
+  get running(): number {
+    return this.registry.size;
+  }
+
+  /**
+   * The trigger pipeline (see `Trigger` for the order of checks). Resolves once jobs have started (or not); never
+   * rejects. `t.acknowledge` is called just before the first job starts, never for a refusal.
+   */
+  async trigger(t: Trigger<P>): Promise<TriggerResult> {
+    let result: TriggerResult;
+    try {
+      result = await this.decide(t);
+    } catch (err) {
+      result = err instanceof FieldError
+        ? { status: 'refused', reason: err.error, field: err.field }
+        : { status: 'refused', reason: asTranslateError(err) };
+    }
+    if (result.status === 'refused') {
+      this.options.metrics?.jobFinished({ platform: this.options.platform, trigger: t.kind, outcome: 'refused' });
+      this.options.deps.logger.info({ trigger: t.kind, code: result.reason.code, user: t.userId }, 'trigger refused');
+    }
+    return result;
+  }
+
+  /** The checks of `trigger` that need no language and count nothing: before showing a "Translate to…" menu. */
+  async precheck(t: Pick<Trigger<P>, keyof TriggerWhere | 'files'>): Promise<TriggerResult | undefined> {
+    try {
+      if (this.closed) throw new TranslateError('RESTARTING');
+      const server = await serverSettings(this.store, t.platform, t.serverId);
+      if (!channelAllowed(server, t.channelId)) throw new TranslateError('CHANNEL_NOT_ALLOWED');
+      refuseFiles(mediaOf(t.files), this.options.deps.intake.maxBytes);
+      return undefined;
+    } catch (err) {
+      return { status: 'refused', reason: err instanceof FieldError ? err.error : asTranslateError(err) };
+    }
+  }
+
+  /** The language "Translate" would choose for this user here (also a form's initial choice). */
+  async defaultTarget(where: TriggerWhere, locale: string | undefined): Promise<string> {
+    const server = await serverSettings(this.store, where.platform, where.serverId).catch(() => undefined);
+    return defaultTargetOf(await userSettings(this.store, where.platform, where.userId), server, locale);
+  }
+
+  /** A Cancel click: the job must belong to the server and channel it was clicked in; then the requester or a moderator. */
+  async cancel(click: TriggerWhere & { jobId: string; isModerator: () => boolean | Promise<boolean> }): Promise<CancelResult> {
+    const job = this.registry.get(click.jobId);
+    if (!job || !sameWhere(job.request, click)) return { status: 'refused', notice: NOTICES.cancelFinished };
+    const result = await this.registry.cancelBy(click.jobId, click.userId, click.isModerator);
+    if (result === 'cancelled') return { status: 'cancelled' };
+    return { status: 'refused', notice: result === 'finished' ? NOTICES.cancelFinished : NOTICES.cancelNotAllowed };
+  }
+
+  /** On start: replies this process left "translating…" (killed, or stopped) end as interrupted, with Retry. */
+  async recover(): Promise<number> {
+    if (!this.store) return 0;
+    return recoverInterrupted<P>(
+      this.store.journal, this.owner, (entry) => this.options.surfaceFor(entry.place, entry.jobId),
+      (entry) => this.registry.remember(entry.jobId, entry.request, entry.requesterId), this.options.deps.logger,
+    );
   }
 
   /**
@@ -108,8 +140,132 @@ export class ChatJobs<P> {
     while (this.registry.size > 0 && Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
   }
 
+  /** Ends every running job at once as interrupted (tests, a failed start). */
+  stop(): void {
+    this.closed = true;
+    this.registry.cancelAll(new TranslateError('INTERRUPTED'));
+  }
+
+  private get store() {
+    return this.options.deps.services?.store;
+  }
+
+  private async decide(t: Trigger<P>): Promise<TriggerResult> {
+    if (this.closed) throw new TranslateError('RESTARTING');
+    const retried = t.target.kind === 'retry' ? this.retryOf(t.target.jobId, t) : undefined;
+    // 0. not a request at all
+    const media = mediaOf(t.files);
+    const passive = t.kind === 'reaction' || t.kind === 'auto';
+    if (passive && (t.byBot || media.length === 0)) {
+      return t.kind === 'reaction' && t.filesHidden && !t.byBot ? refused(new TranslateError('FILES_HIDDEN')) : { status: 'ignored' };
+    }
+    // 1. the channel allow-list (an auto-translate channel outside it stays quiet: nobody asked)
+    const server = await serverSettings(this.store, t.platform, t.serverId);
+    const autoLanguages = server?.autoTranslate?.[t.channelId] ?? [];
+    if (t.kind === 'auto' && (autoLanguages.length === 0 || !channelAllowed(server, t.channelId))) return { status: 'ignored' };
+    if (!channelAllowed(server, t.channelId)) throw new TranslateError('CHANNEL_NOT_ALLOWED');
+    // 2. the abuse limit (a burst below it is queued by the fair queue, not refused)
+    if (t.kind !== 'auto') this.rate.take(`${t.platform}:${t.userId}`);
+    // 3.–4. files and target: a Retry repeats its request as it was, once the failed job has wrapped up
+    if (retried) {
+      await this.registry.get((t.target as { jobId: string }).jobId)?.settled;
+      return this.start(t, [{ ...retried, trigger: 'retry' }], retried.private);
+    }
+    refuseFiles(media, this.options.deps.intake.maxBytes);
+    const asks = await this.asksFor(t, server, autoLanguages);
+    for (const ask of asks) validateAsk(ask);
+    // 5. one job per file and language, in order
+    const isPrivate = !!t.private;
+    const requests = asks.flatMap((ask) => media.map((file) => this.request(t, file, ask, isPrivate)));
+    return this.start(t, requests, isPrivate);
+  }
+
+  private async asksFor(t: Trigger<P>, server: ServerSettings | undefined, autoLanguages: LanguageCode[]): Promise<TranslationAsk[]> {
+    if (t.target.kind === 'auto') return autoLanguages.map((to) => ({ to }));
+    const user = await userSettings(this.store, t.platform, t.userId);
+    switch (t.target.kind) {
+      case 'ask': return [withSaved(t.target.ask, user)];
+      case 'flag': return [withSaved({ to: t.target.language }, user)];
+      default: return [withSaved({ to: defaultTargetOf(user, server, t.locale) }, user)];
+    }
+  }
+
+  private request(t: Trigger<P>, file: TriggerFile, ask: TranslationAsk, isPrivate: boolean): ChatJobRequest {
+    return {
+      source: { kind: 'url', url: file.url }, fileName: file.label, ask, key: jobKey(file.id, ask, t.unique),
+      fileKey: `${t.platform}:${file.id}`,
+      scope: { platform: t.platform, serverId: t.serverId ?? `dm:${t.userId}`, userId: t.userId },
+      where: { serverId: t.serverId, channelId: t.channelId }, private: isPrivate, trigger: t.kind,
+    };
+  }
+
+  /** The request behind a Retry button, if it is still known and was asked here. */
+  private retryOf(jobId: string, where: TriggerWhere): ChatJobRequest {
+    const found = this.registry.retryRequest(jobId);
+    if (!found || !sameWhere(found.request, where)) throw new TranslateError('RETRY_GONE');
+    return { ...found.request, scope: { ...found.request.scope, userId: where.userId } };
+  }
+
+  /** Step 5: dedupe, acknowledge, then run the jobs one after another in order. */
+  private async start(t: Trigger<P>, requests: ChatJobRequest[], isPrivate: boolean): Promise<TriggerResult> {
+    const fresh = requests.filter((r) => !this.registry.isRunning(r.key));
+    if (fresh.length === 0) return { status: 'deduplicated' };
+    await t.acknowledge?.(isPrivate);
+    const outcomes: Promise<ChatJobOutcome>[] = [];
+    let previous: Promise<unknown> = Promise.resolve();
+    for (const request of fresh) {
+      const n = outcomes.length;
+      const after = previous;
+      const started = this.registry.start(request, t.userId, request.key, async (job) => {
+        await after.catch(() => undefined);
+        return this.run(job, t.placeFor(n, isPrivate));
+      });
+      if (!started) continue; // the same job started while this one was acknowledged
+      started.done.catch(() => undefined);
+      outcomes.push(started.done);
+      previous = started.done;
+    }
+    const done = Promise.all(outcomes.map((o) => o.catch((err: unknown) => ({ status: 'failed' as const, code: asTranslateError(err).code, retryable: false }))));
+    return { status: 'started', jobs: outcomes.length, duplicates: requests.length - outcomes.length, done };
+  }
+
+  private async run(job: RunningJob<ChatJobRequest>, place: P): Promise<ChatJobOutcome> {
+    const { request } = job;
+    const log = this.options.deps.logger;
+    const store = this.store;
+    let surface = this.options.surfaceFor(place, job.id);
+    if (store) {
+      const entry = { jobId: job.id, platform: this.options.platform, owner: this.owner, place, request, requesterId: job.requesterId, messages: [], startedAt: Date.now() };
+      await store.journal.put(entry).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
+      surface = journaledSurface(surface, store.journal, job.id, log);
+    }
+    this.gauge();
+    const source = this.options.authorize ? this.options.authorize(request.source) : request.source;
+    const outcome = await runChatJob(
+      { id: job.id, source, fileName: request.fileName, ask: request.ask, fileKey: request.fileKey, scope: request.scope },
+      surface, { ...this.options.deps, budget: this.budgets.get(this.options.scopeOf(place)) }, job.controller.signal,
+    );
+    // an interrupted job stays in the journal: the next start re-offers it with Retry
+    if (store && !(outcome.status === 'failed' && outcome.code === 'INTERRUPTED')) {
+      await store.journal.remove(job.id).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
+    }
+    this.options.metrics?.jobFinished({
+      platform: this.options.platform, trigger: request.trigger,
+      outcome: outcome.status === 'done' && outcome.from !== 'model' ? 'cached' : outcome.status,
+    });
+    queueMicrotask(() => this.gauge());
+    return outcome;
+  }
+
   private gauge(): void {
     const queue = this.options.deps.services?.queue;
     this.options.metrics?.setQueue(queue?.depth ?? 0, queue?.active ?? this.registry.size);
   }
+}
+
+const refused = (reason: TranslateError): TriggerResult => ({ status: 'refused', reason });
+
+/** Whether a job was asked in the place a click comes from (a button of another server or channel is refused). */
+function sameWhere(request: ChatJobRequest, where: TriggerWhere): boolean {
+  return request.scope.platform === where.platform && request.where.serverId === where.serverId && request.where.channelId === where.channelId;
 }

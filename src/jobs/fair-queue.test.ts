@@ -43,3 +43,28 @@ describe('FairQueue', () => {
     expect(q.depth).toBe(0);
   });
 });
+
+describe('FairQueue: per-member cap', () => {
+  it('runs at most perMember calls of one user at once; the rest wait and show their place, others go ahead', async () => {
+    const q = new FairQueue(8, 2);
+    const started: string[] = [];
+    const releases = new Map<string, () => void>();
+    const positions = new Map<string, number[]>();
+    const take = (member: string, name: string) => q.acquire('guild', undefined, (p) => positions.set(name, [...(positions.get(name) ?? []), p]), member)
+      .then((release) => { started.push(name); releases.set(name, release); });
+    for (const n of [1, 2, 3, 4, 5, 6]) void take('alice', `a${n}`);
+    void take('bob', 'b1');
+    await tick();
+    expect(started).toEqual(['a1', 'a2', 'b1']);
+    expect(q.depth).toBe(4);
+    expect(positions.get('a3')?.at(-1)).toBe(1);
+    expect(positions.get('a6')?.at(-1)).toBe(4);
+    releases.get('a1')!();
+    await tick();
+    expect(started).toEqual(['a1', 'a2', 'b1', 'a3']);
+    for (const n of ['a2', 'a3', 'b1']) releases.get(n)!();
+    await tick();
+    expect(started.slice(4)).toEqual(['a4', 'a5']);
+    expect(q.active).toBe(2);
+  });
+});

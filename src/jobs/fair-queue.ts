@@ -2,6 +2,7 @@ import { TranslateError } from '../errors.js';
 
 interface Waiter {
   group: string;
+  member: string | undefined;
   resolve: (release: () => void) => void;
   reject: (err: unknown) => void;
   onPosition?: ((position: number) => void) | undefined;
@@ -11,16 +12,19 @@ interface Waiter {
 /**
  * A global cap on concurrent model calls with fair queueing between servers/workspaces: when the cap is reached,
  * waiting jobs are served round-robin by group (one server's burst cannot starve the others), FIFO within a group.
- * A waiter is told its place in the line whenever it changes, so its reply can show it.
+ * A member (a user) runs at most `perMember` calls at once: the rest of their burst waits its turn in the line, so one
+ * person catching up on a channel never takes every slot. A waiter is told its place in the line whenever it changes,
+ * so its reply can show it.
  */
 export class FairQueue {
   private running = 0;
+  private readonly byMember = new Map<string, number>();
   private readonly groups = new Map<string, Waiter[]>();
   /** Round-robin order of groups with waiters. */
   private order: string[] = [];
 
-  constructor(readonly limit: number) {
-    if (!(limit >= 1)) throw new Error('FairQueue: limit must be at least 1');
+  constructor(readonly limit: number, readonly perMember = Infinity) {
+    if (!(limit >= 1) || !(perMember >= 1)) throw new Error('FairQueue: limits must be at least 1');
   }
 
   get depth(): number {
@@ -34,14 +38,13 @@ export class FairQueue {
   }
 
   /** Resolves with a release function when this job may call the model; rejects with CANCELLED if `signal` aborts. */
-  acquire(group: string, signal?: AbortSignal, onPosition?: (position: number) => void): Promise<() => void> {
+  acquire(group: string, signal?: AbortSignal, onPosition?: (position: number) => void, member?: string): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(new TranslateError('CANCELLED'));
-    if (this.running < this.limit && this.depth === 0) {
-      this.running++;
-      return Promise.resolve(this.releaser());
+    if (this.running < this.limit && this.depth === 0 && this.memberFree(member)) {
+      return Promise.resolve(this.take(member));
     }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { group, resolve, reject, onPosition };
+      const waiter: Waiter = { group, member, resolve, reject, onPosition };
       const queue = this.groups.get(group) ?? [];
       if (queue.length === 0) this.order.push(group);
       queue.push(waiter);
@@ -56,29 +59,50 @@ export class FairQueue {
           this.announce();
         }
       }, { once: true });
-      this.announce();
+      // a waiter whose member is free may go at once even when others wait (their members are at their cap)
+      this.next();
     });
   }
 
-  private releaser(): () => void {
+  private memberFree(member: string | undefined): boolean {
+    return member === undefined || (this.byMember.get(member) ?? 0) < this.perMember;
+  }
+
+  /** Counts one running call (of `member`) and returns its release function. */
+  private take(member: string | undefined): () => void {
+    this.running++;
+    if (member !== undefined) this.byMember.set(member, (this.byMember.get(member) ?? 0) + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.running--;
+      if (member !== undefined) {
+        const n = (this.byMember.get(member) ?? 1) - 1;
+        if (n > 0) this.byMember.set(member, n);
+        else this.byMember.delete(member);
+      }
       this.next();
     };
   }
 
+  /** Serves waiters round-robin by group; within a group the first whose member is below its cap. */
   private next(): void {
-    while (this.running < this.limit && this.order.length > 0) {
+    let skipped = 0;
+    while (this.running < this.limit && this.order.length > 0 && skipped < this.order.length) {
       const group = this.order.shift()!;
       const queue = this.groups.get(group)!;
-      const waiter = queue.shift()!;
+      const i = queue.findIndex((w) => this.memberFree(w.member));
+      if (i < 0) {
+        this.order.push(group);
+        skipped++;
+        continue;
+      }
+      skipped = 0;
+      const [waiter] = queue.splice(i, 1);
       if (queue.length > 0) this.order.push(group);
       else this.groups.delete(group);
-      this.running++;
-      waiter.resolve(this.releaser());
+      waiter!.resolve(this.take(waiter!.member));
     }
     this.announce();
   }

@@ -8,6 +8,8 @@ export interface RunningJob<R> {
   dedupeKey: string | undefined;
   controller: AbortController;
   request: R;
+  /** Settles when the job has left the registry (whatever its outcome). */
+  settled: Promise<void>;
 }
 
 /**
@@ -31,7 +33,9 @@ export class JobRegistry<R> {
     run: (job: RunningJob<R>) => Promise<T>,
   ): { job: RunningJob<R>; done: Promise<T> } | undefined {
     if (dedupeKey && this.byKey.has(dedupeKey)) return undefined;
-    const job: RunningJob<R> = { id: randomUUID().slice(0, 12), requesterId, dedupeKey, controller: new AbortController(), request };
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const job: RunningJob<R> = { id: randomUUID().slice(0, 12), requesterId, dedupeKey, controller: new AbortController(), request, settled };
     this.running.set(job.id, job);
     if (dedupeKey) this.byKey.set(dedupeKey, job.id);
     const done = run(job).finally(() => {
@@ -39,6 +43,7 @@ export class JobRegistry<R> {
       if (dedupeKey) this.byKey.delete(dedupeKey);
       this.prune();
       this.finished.set(job.id, { request, requesterId, at: this.now() });
+      settle();
     });
     return { job, done };
   }
@@ -47,6 +52,11 @@ export class JobRegistry<R> {
   remember(id: string, request: R, requesterId: string): void {
     this.prune();
     this.finished.set(id, { request, requesterId, at: this.now() });
+  }
+
+  /** Whether a job with this dedupe key is running. */
+  isRunning(dedupeKey: string): boolean {
+    return this.byKey.has(dedupeKey);
   }
 
   get(id: string): RunningJob<R> | undefined {

@@ -2,7 +2,7 @@ import { TranslateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ReplyView } from '../reply/types.js';
 import type { JobJournal, JournalEntry } from '../store/types.js';
-import type { ChatSurface, ReplyHeader } from './types.js';
+import type { ChatSurface } from './types.js';
 
 /**
  * Writes down where a job's reply lives as it is posted and what each message shows, so that a process killed
@@ -38,17 +38,17 @@ export function journaledSurface<M>(surface: ChatSurface<M>, journal: JobJournal
  * gets its reply finished as "interrupted" with its text kept and a Retry button, and its request handed to
  * `remember` so Retry works. Returns how many replies were finished.
  */
-export async function recoverInterrupted(
-  journal: JobJournal, owner: string, surfaceFor: (entry: JournalEntry) => ChatSurface<string> | undefined,
-  remember: (entry: JournalEntry) => void, log: Logger,
+export async function recoverInterrupted<P>(
+  journal: JobJournal, owner: string, surfaceFor: (entry: JournalEntry<P>) => ChatSurface<string> | undefined,
+  remember: (entry: JournalEntry<P>) => void, log: Logger,
 ): Promise<number> {
-  const entries = await journal.list(owner);
+  const entries = await journal.list<P>(owner);
   let finished = 0;
   for (const entry of entries) {
     try {
       const surface = surfaceFor(entry);
       if (!surface) continue;
-      if (entry.header) surface.setHeader(entry.header as ReplyHeader);
+      if (entry.header) surface.setHeader(entry.header);
       remember(entry);
       const outcome = { status: 'failed' as const, error: new TranslateError('INTERRUPTED') };
       const views = Object.entries(entry.views ?? {}).sort(([, a], [, b]) => a.part - b.part);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isTranslateError } from '../errors.js';
 import { openStore } from '../store/open-store.js';
 import type { Usage } from '../translator/types.js';
-import { Cooldown, reserveBudget } from './limits.js';
+import { reserveBudget } from './limits.js';
 
 const usage = (total: number): Usage => ({
   inputTokens: total / 2, outputTokens: total / 2, totalTokens: total, inputAudioTokens: 0, inputVideoTokens: 0,
@@ -30,18 +30,5 @@ describe('reserveBudget', () => {
     } finally {
       await store.close();
     }
-  });
-});
-
-describe('Cooldown', () => {
-  it('refuses a second use within the pause, per key, and allows it after', () => {
-    let now = 0;
-    const c = new Cooldown(10_000, () => now);
-    c.take('u1');
-    c.take('u2');
-    now = 9_000;
-    expect(() => c.take('u1')).toThrow(/wait a moment.*\(1 s\)/);
-    now = 10_000;
-    expect(() => c.take('u1')).not.toThrow();
   });
 });

@@ -114,20 +114,3 @@ function estimatedUsage(tokens: number): Usage {
     inputTextTokens: 0, outputAudioTokens: 0, outputTextTokens: 0,
   };
 }
-
-/** A per-user pause between triggers that are easy to repeat (reactions), so nobody can queue dozens at once. */
-export class Cooldown {
-  private readonly last = new Map<string, number>();
-  constructor(private readonly ms: number, private readonly now: () => number = Date.now) {}
-
-  /** Throws COOLDOWN when `key` was used less than `ms` ago; otherwise records this use. */
-  take(key: string): void {
-    const t = this.now();
-    const prev = this.last.get(key);
-    if (prev !== undefined && t - prev < this.ms) {
-      throw new TranslateError('COOLDOWN', `(${Math.ceil((this.ms - (t - prev)) / 1000)} s)`);
-    }
-    this.last.set(key, t);
-    if (this.last.size > 10_000) for (const [k, v] of this.last) if (t - v > this.ms) this.last.delete(k);
-  }
-}

@@ -5,10 +5,8 @@
 export const NOTICES = {
   truncated: "The translation was cut short by the model's 4,096-token output limit; translate a shorter piece for the rest.",
   cancelled: 'Cancelled.',
-  noMedia: 'That message has no audio or video file to translate.',
   alreadyRunning: 'That is already being translated into this language.',
   cancelFinished: 'That translation has already finished.',
   cancelNotAllowed: 'Only the person who asked for this translation, or a moderator, can cancel it.',
-  retryGone: 'This translation can no longer be retried here; ask for it again.',
   speechNotPosted: 'The translated speech could not be posted here.',
 } as const;

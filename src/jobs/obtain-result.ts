@@ -106,7 +106,7 @@ export async function obtainResult(
       waited = true;
       hooks.onQueued?.(p);
     };
-    const release = services.queue ? await services.queue.acquire(input.scope?.serverId ?? '', signal, onPosition) : () => undefined;
+    const release = services.queue ? await services.queue.acquire(input.scope?.serverId ?? '', signal, onPosition, input.scope && `${input.scope.platform}:${input.scope.userId}`) : () => undefined;
     if (waited) hooks.onQueued?.(0);
     try {
       return await runTranslation(translator, media, input.plan, { onText: hooks.onText }, signal);

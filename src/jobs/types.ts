@@ -5,6 +5,7 @@ import type { IntakeOptions, MediaSource } from '../media/types.js';
 import type { TranslationAsk } from '../plan.js';
 import type { ReplySurface, WriteBudget } from '../reply/types.js';
 import type { TranslatorLike, Usage } from '../translator/types.js';
+import type { JobTrigger } from '../ops/metrics.js';
 import type { JobScope } from './limits.js';
 import type { JobServices } from './obtain-result.js';
 
@@ -28,6 +29,8 @@ export interface ReplyHeader {
   fileName: string | undefined;
   /** Substitutions and limits the user should know (voice replaced, text-only language, video sent as audio). */
   notices: string[];
+  /** The target language's English name (e.g. the title of Slack's audio file). */
+  targetName?: string | undefined;
 }
 
 /**
@@ -51,16 +54,32 @@ export interface ChatSurface<M = unknown> extends ReplySurface<M> {
 /** Past this many characters a translation is also attached as a .txt file. */
 export const LONG_TEXT_CHARS = 4_000;
 
-export interface ChatJobSpec {
-  /** Unique id, also used in button custom ids (Cancel, Retry). */
-  id: string;
+/**
+ * What one chat job translates, for whom and from where: built by the trigger pipeline, run by `runChatJob`, kept
+ * for Retry and written to the journal (so it is plain JSON: platform credentials are added when the job runs).
+ */
+export interface ChatJobRequest {
   source: MediaSource;
-  fileName?: string | undefined;
+  /** What the reply's header calls the file. */
+  fileName: string;
   ask: TranslationAsk;
+  /** Dedupe key (see `jobKey`). */
+  key: string;
   /** Platform file id (e.g. `discord:<attachment id>`), to find a cached result before downloading. */
   fileKey?: string | undefined;
-  /** Who it is for: budgets, the usage ledger and fair queueing. */
-  scope?: JobScope | undefined;
+  /** Who it is for: budgets, the usage ledger and fair queueing (`serverId` is `dm:<user>` in a DM). */
+  scope: JobScope;
+  /** Where it was asked (server undefined in a DM): Retry and Cancel clicks must come from the same place. */
+  where: { serverId: string | undefined; channelId: string };
+  /** Only the requester sees the reply (Retry keeps it so). */
+  private: boolean;
+  /** What started it, for metrics. */
+  trigger: JobTrigger;
+}
+
+/** Dedupe key: the same file into the same language, voice and mode runs once at a time; `unique` opts out. */
+export function jobKey(fileId: string, ask: TranslationAsk, unique = ''): string {
+  return [fileId, ask.to, ask.voice ?? '', ask.textOnly ? 'text' : '', unique].join(':');
 }
 
 export interface ChatJobDeps {

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from './test-backends.js';
 import type { JournalEntry } from './types.js';
+import type { ChatJobRequest } from '../jobs/types.js';
+
+const request: ChatJobRequest = {
+  source: { kind: 'url', url: 'https://cdn.example/a.ogg' }, fileName: 'a.ogg', ask: { to: 'ja' }, key: 'f1:ja:::',
+  scope: { platform: 'discord', serverId: 'g1', userId: 'u1' }, where: { serverId: 'g1', channelId: 'c1' }, private: false, trigger: 'reaction',
+};
+const header = { languages: 'zh → en', voice: 'Cherry', fileName: 'a.ogg', notices: [] };
 
 const entry = (jobId: string, owner: string, startedAt: number): JournalEntry => ({
   jobId,
   platform: 'discord',
   owner,
   place: { channelId: 'c1', messageId: `reply-${jobId}`, nested: { list: [1, ':x'] } },
-  request: { fileUrl: 'https://cdn.example/a.ogg', target: 'ja' },
+  request,
   requesterId: 'u1',
   messages: [],
   startedAt,
@@ -28,8 +35,8 @@ describe.each(BACKENDS)('job journal on $name', (backend) => {
     await journal.setView('j2', 'm7', { part: 0, text: 'first words and more' });
     await journal.setView('gone', 'm9', { part: 0, text: 'x' });
     expect((await journal.get('j2'))?.views).toEqual({ m7: { part: 0, text: 'first words and more' } });
-    await journal.setHeader('j2', { languages: 'zh → en' });
-    expect((await journal.get('j2'))?.header).toEqual({ languages: 'zh → en' });
+    await journal.setHeader('j2', header);
+    expect((await journal.get('j2'))?.header).toEqual(header);
     expect(await journal.get('gone')).toBeUndefined();
     await journal.put(entry('j2', 'bot-a', 2_000));
 

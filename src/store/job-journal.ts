@@ -16,15 +16,17 @@ export function createJobJournal(keyv: Keyv, idSets: IdSets): JobJournal {
   const jobKey = (jobId: string) => `job:${jobId}`;
   const ownerKey = (owner: string) => `owner:${owner}`;
 
-  const get = (jobId: string) => entries.get(jobKey(jobId));
+  const read = (jobId: string) => entries.get(jobKey(jobId));
+  // the one narrowing of the stored place: an owner's entries were all written by that owner's platform
+  const get = async <P>(jobId: string) => (await read(jobId)) as JournalEntry<P> | undefined;
 
   return {
     async put(entry) {
-      const copy: JournalEntry = { ...entry, messages: [...entry.messages] };
+      const copy = { ...entry, messages: [...entry.messages] };
       await lock.run(jobKey(entry.jobId), async () => {
         const previous = await get(entry.jobId);
         await idSets.add(ownerKey(entry.owner), entry.jobId);
-        await entries.set(jobKey(entry.jobId), copy);
+        await entries.set(jobKey(entry.jobId), copy as JournalEntry);
         if (previous && previous.owner !== entry.owner) await idSets.remove(ownerKey(previous.owner), entry.jobId);
       });
     },
@@ -45,9 +47,9 @@ export function createJobJournal(keyv: Keyv, idSets: IdSets): JobJournal {
         await idSets.remove(ownerKey(previous.owner), jobId);
       });
     },
-    async list(owner) {
+    async list<P>(owner: string) {
       const ids = await idSets.members(ownerKey(owner));
-      const found = await Promise.all(ids.map(async (id) => ({ id, entry: await get(id) })));
+      const found = await Promise.all(ids.map(async (id) => ({ id, entry: await get<P>(id) })));
       const stale = found.filter(({ entry }) => entry?.owner !== owner).map(({ id }) => id);
       // Re-checked under each job's lock, so an entry being put right now keeps its index id.
       await Promise.all(

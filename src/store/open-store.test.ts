@@ -1,3 +1,4 @@
+import type { ChatJobRequest } from '../jobs/types.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,11 @@ const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'livetranslate-open-'));
   dirs.push(dir);
   return dir;
+};
+
+const journalRequest: ChatJobRequest = {
+  source: { kind: 'url', url: 'https://cdn.example/a.ogg' }, fileName: 'a.ogg', ask: { to: 'ja' }, key: 'k',
+  scope: { platform: 'slack', serverId: 'T1', userId: 'u' }, where: { serverId: 'T1', channelId: 'C1' }, private: false, trigger: 'shortcut',
 };
 
 describe.each(BACKENDS)('store on $name', (backend) => {
@@ -37,7 +43,7 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       at: Date.UTC(2025, 4, 2),
       usage: { inputTokens: 3, outputTokens: 4, totalTokens: 7, inputAudioTokens: 3, inputVideoTokens: 0, inputTextTokens: 0, outputAudioTokens: 4, outputTextTokens: 0 },
     });
-    await first.journal.put({ jobId: 'j1', platform: 'slack', owner: 'a', place: {}, request: {}, requesterId: 'u', messages: ['m'], startedAt: 1 });
+    await first.journal.put({ jobId: 'j1', platform: 'slack', owner: 'a', place: {}, request: journalRequest, requesterId: 'u', messages: ['m'], startedAt: 1 });
     await first.close();
 
     const again = await first.reopen();
@@ -68,7 +74,7 @@ describe('openStore', () => {
 
   it('opens an in-memory SQLite store', async () => {
     const store = await openStore('sqlite://:memory:');
-    await store.journal.put({ jobId: 'j', platform: 'discord', owner: 'o', place: 1, request: 2, requesterId: 'u', messages: [], startedAt: 0 });
+    await store.journal.put({ jobId: 'j', platform: 'discord', owner: 'o', place: 1, request: journalRequest, requesterId: 'u', messages: [], startedAt: 0 });
     expect(await store.journal.list('o')).toHaveLength(1);
     await store.ping();
     await store.close();

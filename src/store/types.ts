@@ -1,3 +1,4 @@
+import type { ChatJobRequest, ReplyHeader } from '../jobs/types.js';
 import type { LanguageCode } from '../languages.js';
 import type { Usage } from '../translator/types.js';
 
@@ -120,38 +121,45 @@ export interface UsageLedger {
   userDay(platform: Platform, userId: string, at: number): Promise<UsageTotals>;
 }
 
-/** A running job as written down before its reply appears, so a restart can finish the reply as "interrupted". */
-export interface JournalEntry {
+/**
+ * A running job as written down before its reply appears, so a restart can finish the reply as "interrupted".
+ * `P` is the platform's description of where the reply lives (its adapter's place type).
+ */
+export interface JournalEntry<P = unknown> {
   jobId: string;
   platform: Platform;
   /** The process that runs it (`LIVETRANSLATE_INSTANCE`); a process recovers only its own entries. */
   owner: string;
   /** Where the reply lives (platform-specific, JSON). */
-  place: unknown;
-  /** What it translates (for Retry; JSON). */
-  request: unknown;
+  place: P;
+  /** What it translates (for Retry). */
+  request: ChatJobRequest;
   requesterId: string;
   /** Messages of the reply posted so far (platform ids), first first. */
   messages: string[];
   /** What each message last showed (its part number and text), so a restart can end it without losing the text. */
   views?: Record<string, { part: number; text: string }> | undefined;
-  /** The reply's header as the platform renders it (languages, voice, file; JSON). */
-  header?: unknown;
+  /** The reply's header (languages, voice, file, notices). */
+  header?: ReplyHeader | undefined;
   startedAt: number;
 }
 
+/**
+ * The journal. Entries of one owner are written by one platform's jobs, so `list`/`get` return them typed with that
+ * platform's place type `P` (the owner name says which platform: `<instance>:<platform>`).
+ */
 export interface JobJournal {
-  put(entry: JournalEntry): Promise<void>;
+  put<P>(entry: JournalEntry<P>): Promise<void>;
   /** Adds a message id to an entry (no-op when the entry is gone). */
   addMessage(jobId: string, messageId: string): Promise<void>;
   /** Records what a message of the entry shows now (no-op when the entry is gone). */
   setView(jobId: string, messageId: string, view: { part: number; text: string }): Promise<void>;
   /** Records the reply's header (no-op when the entry is gone). */
-  setHeader(jobId: string, header: unknown): Promise<void>;
+  setHeader(jobId: string, header: ReplyHeader): Promise<void>;
   remove(jobId: string): Promise<void>;
   /** Every entry of `owner`. */
-  list(owner: string): Promise<JournalEntry[]>;
-  get(jobId: string): Promise<JournalEntry | undefined>;
+  list<P = unknown>(owner: string): Promise<JournalEntry<P>[]>;
+  get<P = unknown>(jobId: string): Promise<JournalEntry<P> | undefined>;
 }
 
 export interface Store {

@@ -53,7 +53,7 @@ describe.each(backends)('Discord with memory on $name', (backend) => {
     s.discord.addReaction(channel.id, note.id, s.alice.id, '🇮🇹');
     await s.discord.waitFor(() => botMessages(s, channel).filter((m) => m.voiceMessage).length === 1 || undefined, 15_000);
     // the same flag while the first job still runs would be the same job (deduplicated): wait until it is over
-    await s.discord.waitFor(() => s.bot.jobs.registry.size === 0 || undefined);
+    await s.discord.waitFor(() => s.bot.jobs.running === 0 || undefined);
     s.discord.addReaction(channel.id, note.id, s.bob.id, '🇮🇹');
     const second = await s.discord.waitFor(() => botMessages(s, channel).find((m) => m.content.includes('from the cache')), 15_000);
     expect(second.content).toContain('Cached words.');

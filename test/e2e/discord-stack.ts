@@ -40,7 +40,7 @@ export async function startDiscordStack(options: { grantMessageContent?: boolean
   const bob = discord.createUser({ username: 'bob', locale: 'en-US' });
   const config = loadConfig({
     DISCORD_TOKEN: discord.botToken, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: guild.id,
-    DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: model.baseUrl, LIVETRANSLATE_REACTION_COOLDOWN_S: '0', ...options.env,
+    DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: model.baseUrl, ...options.env,
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const store = options.storeUrl ? await openStore(options.storeUrl, { prefix: `lt-test-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` }) : undefined;

@@ -176,12 +176,17 @@ describe('Discord: message menus and reactions', () => {
     expect(reply.content).toContain('Buongiorno.');
   });
 
-  it('a flag reaction translates as a reply; the same flag twice runs once', async () => {
+  it('a flag reaction translates as a reply; the same flag twice runs once, and the second user is told', async () => {
     s.model.configure({ text: 'Bonjour à tous.', chunkDelayMs: 40 });
     const note = s.postVoiceMessage(s.bob);
     s.discord.addReaction(s.channel.id, note.id, s.alice.id, '🇫🇷');
     s.discord.addReaction(s.channel.id, note.id, s.bob.id, '🇫🇷');
-    const reply = await s.discord.waitFor(() => botMessages(s).find((m) => m.referencedMessageId === note.id && isFinal(m)), 10_000);
+    const told = await s.discord.waitFor(() => botMessages(s).find((m) => m.referencedMessageId === note.id && m.content.includes('already being translated')), 10_000);
+    expect(told.content).toBe(`<@${s.bob.id}> That is already being translated into this language.`);
+    // it pings only the user it is for, never the author of the voice note
+    const post = s.discord.calls.find((c) => c.method === 'POST' && JSON.stringify(c.body ?? {}).includes('already being translated'));
+    expect((post!.body as { allowed_mentions: unknown }).allowed_mentions).toEqual({ users: [s.bob.id], replied_user: false });
+    const reply = await s.discord.waitFor(() => botMessages(s).find((m) => m.referencedMessageId === note.id && m.content.includes('→') && isFinal(m)), 10_000);
     expect(reply.content).toContain('→ 🇫🇷 French');
     expect(reply.content).toContain('Bonjour à tous.');
     await voiceMessageAfter(botMessages(s).filter((m) => m.voiceMessage && m.referencedMessageId !== reply.id).length);

@@ -26,7 +26,7 @@ describe.each(backends)('Slack with memory on $name', (backend) => {
       await s.slack.messageShortcut({ userId: s.bob.id, channelId: s.channel.id, messageTs: msg.ts, callbackId: 'translate_message' });
       const first = await s.slack.waitFor(() => s.botReplies(s.channel.id, msg.ts).find((m) => /characters/.test(m.text)), 15_000);
       expect(first.text).toContain('→ 🇵🇹 Portuguese');
-      await s.slack.waitFor(() => s.slack.files().find((f) => f.threadTs === msg.ts) && s.bot.jobs.registry.size === 0 || undefined, 15_000);
+      await s.slack.waitFor(() => s.slack.files().find((f) => f.threadTs === msg.ts) && s.bot.jobs.running === 0 || undefined, 15_000);
       await s.slack.addReaction(s.channel.id, msg.ts, s.alice.id, 'flag-br');
       const cached = await s.slack.waitFor(() => s.botReplies(s.channel.id, msg.ts).find((m) => m.text.includes('from the cache')), 15_000);
       expect(cached.text).toContain('Olá a todos.');
