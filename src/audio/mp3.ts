@@ -7,5 +7,7 @@ import type { VoiceNote } from './voice-encoder.js';
  */
 export async function voiceNoteToMp3(note: VoiceNote, ffmpegPath: string | undefined, signal?: AbortSignal): Promise<Buffer | undefined> {
   if (!ffmpegPath) return undefined;
-  return runFfmpeg(ffmpegPath, note.ogg, ['-c:a', 'libmp3lame', '-b:a', '64k', '-ar', '24000', '-ac', '1', '-f', 'mp3'], signal);
+  // our own Ogg Opus; 64 kbit/s CBR MP3 is 8,000 bytes a second, so its size is bounded by the note's length
+  const bounds = { maxSeconds: Math.ceil(note.durationSecs) + 1, maxOutputBytes: (Math.ceil(note.durationSecs) + 2) * 8000 };
+  return runFfmpeg(ffmpegPath, note.ogg, 'ogg-opus', ['-c:a', 'libmp3lame', '-b:a', '64k', '-ar', '24000', '-ac', '1', '-f', 'mp3'], bounds, { signal });
 }

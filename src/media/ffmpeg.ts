@@ -1,10 +1,41 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { TranslateError } from '../errors.js';
+
+/**
+ * ffmpeg as a hardened tool for what the bot cannot decode in-process.
+ *
+ * Contract:
+ * - `findFfmpeg(configured)`: `FFMPEG_PATH` when set (and executable), else `ffmpeg` on PATH (Debian's maintained
+ *   package: scripts/ensure-ffmpeg.sh, the README), else undefined; `requireFfmpeg` then refuses with
+ *   TRANSCODER_MISSING naming how to install it. No binary is bundled.
+ * - Every run forces the input demuxer to the format sniffed from the bytes (`-f`: ffmpeg never probes, so a file
+ *   sniffed as FLAC can never be read as an HLS playlist naming local files), allows only the `file` and `pipe`
+ *   protocols, has no stdin, and is killed (SIGKILL) past a wall-clock timeout or when its output passes a byte cap;
+ *   each ends in a TranslateError with one clear line (TRANSCODE_FAILED, MEDIA_TOO_LONG, NO_AUDIO_TRACK, CANCELLED).
+ * - The input goes through a temporary file (MP4 and MOV keep their index at the end, which a pipe cannot seek to);
+ *   output comes back through stdout.
+ */
+export interface FfmpegLimits {
+  signal?: AbortSignal | undefined;
+  /** Wall-clock limit of one ffmpeg run. Default 120 s. */
+  timeoutMs?: number | undefined;
+}
+
+/** Our sniffed format → ffmpeg's demuxer name (`ffmpeg -formats`); RF64 is read by the wav demuxer. */
+const DEMUXER: Record<string, string> = {
+  wav: 'wav', rf64: 'wav', mp3: 'mp3', aac: 'aac', amr: 'amr', flac: 'flac', aiff: 'aiff', caf: 'caf',
+  '3gp': 'mov', m4a: 'mov', mp4: 'mov', mov: 'mov', 'ogg-opus': 'ogg', 'ogg-vorbis': 'ogg', webm: 'matroska',
+  mkv: 'matroska', avi: 'avi', asf: 'asf', mpegts: 'mpegts', mpeg: 'mpeg', flv: 'flv',
+};
+
+export const DEFAULT_FFMPEG_TIMEOUT_MS = 120_000;
+
+const duration = (seconds: number) => (seconds < 120 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`);
+const size = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KiB` : `${Math.round(bytes / 1024 / 1024)} MiB`);
 
 const executable = (path: string) => {
   try {
@@ -15,19 +46,8 @@ const executable = (path: string) => {
   }
 };
 
-/**
- * The ffmpeg to use for formats the bot cannot convert in-process: `FFMPEG_PATH` if set, else the binary of the
- * optional `@ffmpeg-installer/ffmpeg` package (installed by `npm ci` where its platform has one), else `ffmpeg` on
- * PATH. Undefined when there is none; callers then refuse with TRANSCODER_MISSING.
- */
 export function findFfmpeg(configured?: string): string | undefined {
   if (configured) return executable(configured) ? configured : undefined;
-  try {
-    const bundled = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-    if (executable(bundled)) return bundled;
-  } catch {
-    // optional dependency not installed for this platform
-  }
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     const candidate = join(dir, 'ffmpeg');
     if (dir && executable(candidate)) return candidate;
@@ -37,56 +57,123 @@ export function findFfmpeg(configured?: string): string | undefined {
 
 export function requireFfmpeg(path: string | undefined, format: string): string {
   if (!path) {
-    throw new TranslateError('TRANSCODER_MISSING', `(${format} needs ffmpeg: install it, or set FFMPEG_PATH.)`);
+    throw new TranslateError('TRANSCODER_MISSING', `(${format} needs ffmpeg: install it, e.g. 'apt-get install ffmpeg', or set FFMPEG_PATH.)`);
   }
   return path;
 }
 
+interface RunResult { stdout: Buffer; stdoutBytes: number; stderr: string; code: number | null; capped: boolean }
+
 /**
- * Runs ffmpeg on `input` and returns what it wrote. The input goes through a temporary file (MP4 and MOV keep their
- * index at the end, which ffmpeg cannot seek to in a pipe); the output comes back through stdout.
+ * Runs `ffmpeg <input args> -i <temp file> <outputArgs> pipe:1`. Output beyond `maxOutputBytes` is counted, not kept,
+ * and stops the run (`capped`). `keepOutput: false` only counts it.
  */
-export async function runFfmpeg(
-  ffmpeg: string, input: Buffer, outputArgs: string[], signal?: AbortSignal,
-): Promise<Buffer> {
-  return withTempFile(input, (inputPath) =>
-    new Promise<Buffer>((resolve, reject) => {
-      const child = spawn(ffmpeg, ['-nostdin', '-v', 'error', '-i', inputPath, ...outputArgs, 'pipe:1'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        ...(signal ? { signal } : {}),
-      });
-      const out: Buffer[] = [];
-      let err = '';
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-      child.on('error', (cause) => {
-        if (signal?.aborted) reject(new TranslateError('CANCELLED', undefined, { cause }));
-        else reject(new TranslateError('TRANSCODE_FAILED', undefined, { cause }));
-      });
-      child.on('close', (code) => {
-        if (code === 0) resolve(Buffer.concat(out));
-        else reject(new TranslateError('TRANSCODE_FAILED', undefined, { cause: new Error(err.trim().slice(-500)) }));
-      });
-    }),
-  );
+async function run(
+  ffmpeg: string, input: Buffer, format: string, outputArgs: string[], maxOutputBytes: number,
+  limits: FfmpegLimits, keepOutput = true,
+): Promise<RunResult> {
+  const demuxer = DEMUXER[format];
+  if (!demuxer) throw new TranslateError('UNSUPPORTED_FORMAT', `(${format})`);
+  const timeoutMs = limits.timeoutMs ?? DEFAULT_FFMPEG_TIMEOUT_MS;
+  return withTempFile(input, (inputPath) => new Promise<RunResult>((resolve, reject) => {
+    const args = ['-nostdin', '-hide_banner', '-v', 'info', '-protocol_whitelist', 'file,pipe', '-f', demuxer, '-i', inputPath, ...outputArgs, 'pipe:1'];
+    const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderr = '';
+    let capped = false;
+    let why: TranslateError | undefined;
+    const stop = (reason?: TranslateError) => {
+      why ??= reason;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => stop(new TranslateError('TRANSCODE_FAILED', `(ffmpeg took longer than ${timeoutMs < 1000 ? `${timeoutMs} ms` : duration(timeoutMs / 1000)})`)), timeoutMs);
+    const onAbort = () => stop(new TranslateError('CANCELLED'));
+    limits.signal?.addEventListener('abort', onAbort, { once: true });
+    if (limits.signal?.aborted) onAbort();
+    child.stdout.on('data', (b: Buffer) => {
+      stdoutBytes += b.length;
+      if (stdoutBytes > maxOutputBytes) {
+        capped = true;
+        stop();
+      } else if (keepOutput) out.push(b);
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      if (stderr.length < 64 * 1024) stderr += b.toString();
+    });
+    child.on('error', (cause) => {
+      clearTimeout(timer);
+      reject(new TranslateError('TRANSCODE_FAILED', '(ffmpeg could not be started)', { cause }));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      limits.signal?.removeEventListener('abort', onAbort);
+      if (why) reject(why);
+      else resolve({ stdout: Buffer.concat(out), stdoutBytes, stderr, code: capped ? 0 : code, capped });
+    });
+  }));
 }
 
-/** The duration ffmpeg reports for `input` (for containers whose headers do not say), or undefined. */
-export async function ffmpegDuration(ffmpeg: string, input: Buffer, signal?: AbortSignal): Promise<number | undefined> {
-  return withTempFile(input, async (inputPath) => {
-    const text = await new Promise<string>((resolve) => {
-      const child = spawn(ffmpeg, ['-nostdin', '-hide_banner', '-i', inputPath], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        ...(signal ? { signal } : {}),
-      });
-      let err = '';
-      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-      child.on('error', () => resolve(''));
-      child.on('close', () => resolve(err));
-    });
-    const m = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(text);
-    return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : undefined;
-  });
+const failed = (r: RunResult) =>
+  new TranslateError('TRANSCODE_FAILED', undefined, { cause: new Error(errorLines(r.stderr).slice(-500)) });
+const errorLines = (stderr: string) => stderr.split('\n').filter((l) => !/^\s|^(Input|Output|Stream mapping|Press)/.test(l)).join('\n').trim();
+
+export interface AudioMeasure {
+  /** Seconds of audio in the first audio stream, counted from its decoded samples (at most `maxSeconds`). */
+  seconds: number;
+  /** A video stream other than cover art, with its frame size when ffmpeg printed it. */
+  video?: { width: number; height: number; fps?: number } | undefined;
+  hasVideo: boolean;
+}
+
+/** 8 kHz mono s16le: 16,000 bytes per second of decoded audio. */
+const MEASURE_RATE = 8000;
+
+/**
+ * Decodes the first audio stream to 8 kHz mono PCM that is counted and thrown away: the duration comes from the
+ * audio itself, never from a header (a live WebM has none; a Duration field can be edited). Stops at `maxSeconds`
+ * (by timestamps with `-t`, and by the decoded byte count in case timestamps lie) and refuses with MEDIA_TOO_LONG.
+ * A file with no audio stream is NO_AUDIO_TRACK (video) or NOT_MEDIA.
+ */
+export async function measureAudio(
+  ffmpeg: string, input: Buffer, format: string, maxSeconds: number, limits: FfmpegLimits = {},
+): Promise<AudioMeasure> {
+  const outputArgs = ['-map', '0:a:0', '-vn', '-sn', '-dn', '-t', String(maxSeconds + 1), '-ac', '1', '-ar', String(MEASURE_RATE), '-f', 's16le'];
+  const r = await run(ffmpeg, input, format, outputArgs, Math.ceil(maxSeconds * MEASURE_RATE * 2), limits, false);
+  const video = videoStream(r.stderr);
+  if (r.code !== 0 && /matches no streams/.test(r.stderr)) {
+    throw video ? new TranslateError('NO_AUDIO_TRACK') : new TranslateError('NOT_MEDIA', '(it has no audio stream)');
+  }
+  if (r.code !== 0) throw failed(r);
+  const seconds = r.stdoutBytes / (MEASURE_RATE * 2);
+  if (r.capped || seconds > maxSeconds) throw new TranslateError('MEDIA_TOO_LONG', `(it holds more than ${duration(maxSeconds)} of audio)`);
+  return { seconds, video: video ?? undefined, hasVideo: video !== undefined };
+}
+
+/** The first video stream of ffmpeg's input listing that is not cover art ("(attached pic)"), if any. */
+function videoStream(stderr: string): AudioMeasure['video'] | undefined {
+  const inputPart = stderr.split(/\nOutput #0|\nStream mapping:/)[0] ?? '';
+  const line = inputPart.split('\n').find((l) => /Stream #0:\d+.*: Video: /.test(l) && !l.includes('(attached pic)'));
+  if (!line) return undefined;
+  const size = /, (\d{2,5})x(\d{2,5})\b/.exec(line);
+  const fps = /, ([\d.]+) fps/.exec(line);
+  if (!size) return { width: 0, height: 0 };
+  return { width: Number(size[1]), height: Number(size[2]), ...(fps ? { fps: Number(fps[1]) } : {}) };
+}
+
+/**
+ * Converts the first audio stream of `input` with `outputArgs` (which must name an output format), cut at
+ * `maxSeconds` (`-t`) and refused past `maxOutputBytes` (`-fs` asks ffmpeg to stop there; the byte count enforces it).
+ */
+export async function runFfmpeg(
+  ffmpeg: string, input: Buffer, format: string, outputArgs: string[],
+  bounds: { maxSeconds: number; maxOutputBytes: number }, limits: FfmpegLimits = {},
+): Promise<Buffer> {
+  const args = ['-map', '0:a:0', '-t', String(bounds.maxSeconds), '-fs', String(bounds.maxOutputBytes), ...outputArgs];
+  const r = await run(ffmpeg, input, format, args, bounds.maxOutputBytes, limits);
+  if (r.capped) throw new TranslateError('TRANSCODE_FAILED', `(the converted audio passed ${size(bounds.maxOutputBytes)})`);
+  if (r.code !== 0) throw failed(r);
+  return r.stdout;
 }
 
 async function withTempFile<T>(data: Buffer, use: (path: string) => Promise<T>): Promise<T> {

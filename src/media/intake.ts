@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { decodeOggOpusInWorker } from '../audio/ogg-opus-worker.js';
 import { TranslateError } from '../errors.js';
-import { ffmpegDuration, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
+import { measureAudio, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
 import { inspectMedia } from './inspect.js';
 import { readSource } from './read-source.js';
 import { blockedAddressReason } from './url-policy.js';
@@ -20,8 +20,13 @@ const MIME: Record<string, string> = {
   wav: 'audio/wav', mp3: 'audio/mpeg', aac: 'audio/aac', amr: 'audio/amr', '3gp': 'audio/3gpp',
 };
 
+/** Containers whose kind only their streams tell (MP4, MOV and 3GP are told by their tracks in inspect.ts). */
+const MAY_HOLD_VIDEO: ReadonlySet<MediaFormat> = new Set(['webm', 'mkv', 'avi', 'asf', 'mpegts', 'mpeg', 'flv']);
+
 /** MP3 for what ffmpeg converts: a quarter of the size of WAV, so the inline upload stays small. */
 const FFMPEG_TO_MP3 = ['-vn', '-ac', '1', '-ar', '24000', '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'];
+/** 64 kbit/s constant bit rate: 8,000 bytes per second of audio. */
+const MP3_BYTES_PER_SECOND = 8000;
 
 interface Converted {
   kind: 'audio' | 'video';
@@ -35,9 +40,43 @@ async function toAcceptedFormat(info: MediaInfo, data: Buffer, opts: IntakeOptio
   if (info.kind === 'video' && VIDEO_AS_IS.has(info.format)) return { kind: 'video', format: info.format, data, notices: [] };
   if (info.kind === 'audio' && AUDIO_AS_IS.has(info.format)) return { kind: 'audio', format: info.format, data, notices: [] };
   const ffmpeg = requireFfmpeg(opts.ffmpegPath, info.format.toUpperCase());
-  const mp3 = await runFfmpeg(ffmpeg, data, FFMPEG_TO_MP3, opts.signal);
+  // cut at the measured length (+1 s), and never more than the cap, whatever the container's timestamps say
+  const seconds = Math.min(Math.ceil(info.durationSecs ?? Infinity) + 1, (opts.maxSeconds ?? MAX_AUDIO_SECONDS) + 1);
+  const bounds = { maxSeconds: seconds, maxOutputBytes: (seconds + 2) * MP3_BYTES_PER_SECOND };
+  const mp3 = await runFfmpeg(ffmpeg, data, info.format, FFMPEG_TO_MP3, bounds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
   const notices = info.kind === 'video' ? ['This video format was sent as audio only, without its pictures.'] : [];
   return { kind: 'audio', format: 'mp3', data: mp3, transcodedBy: 'ffmpeg', notices };
+}
+
+/**
+ * Measures the media from its audio, never from a header: Ogg Opus by the in-process decoder (which also converts
+ * it, off the main thread), everything else by decoding its first audio stream with ffmpeg. Only without ffmpeg are
+ * container durations used. Refuses past the cap (MEDIA_TOO_LONG) and a video without sound (NO_AUDIO_TRACK).
+ */
+async function measure(data: Buffer, opts: IntakeOptions): Promise<{ info: MediaInfo; converted?: Converted }> {
+  const maxSeconds = opts.maxSeconds ?? MAX_AUDIO_SECONDS;
+  const info = await inspectMedia(data, { probe: !opts.ffmpegPath });
+  if (info.format === 'ogg-opus') {
+    const { wav, durationSecs } = await decodeOggOpusInWorker(data, { maxSeconds }, opts.signal)
+      .catch((cause: unknown) => {
+        throw cause instanceof TranslateError ? cause : new TranslateError('TRANSCODE_FAILED', undefined, { cause });
+      });
+    info.durationSecs = durationSecs;
+    return { info, converted: { kind: 'audio', format: 'wav', data: wav, transcodedBy: 'opus-decoder', notices: [] } };
+  }
+  if (opts.ffmpegPath && info.format !== 'amr') {
+    const measured = await measureAudio(opts.ffmpegPath, data, info.format, maxSeconds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
+    info.durationSecs = measured.seconds;
+    if (info.kind === 'audio' && measured.hasVideo && MAY_HOLD_VIDEO.has(info.format)) {
+      info.kind = 'video';
+      info.mime = info.mime.replace('audio/', 'video/');
+    }
+    if (info.kind === 'video' && !info.video && measured.video?.width) info.video = measured.video;
+  }
+  if (info.durationSecs !== undefined && info.durationSecs > maxSeconds) {
+    throw new TranslateError('MEDIA_TOO_LONG', `(it is about ${Math.round(info.durationSecs / 60)} min long)`);
+  }
+  return { info };
 }
 
 /** A URL the model service can fetch by itself: https, no credentials needed, not a local or private address. */
@@ -66,26 +105,15 @@ function modelPart(kind: 'audio' | 'video', format: string, data: Buffer, url: s
  */
 export async function prepareMedia(source: MediaSource, opts: IntakeOptions): Promise<PreparedMedia> {
   const data = await readSource(source, opts.maxBytes, opts.fetch, opts.signal);
-  const info = await inspectMedia(data);
-  let converted: Converted | undefined;
-  if (info.format === 'ogg-opus') {
-    // measured from the packets and decoded within the cap, off the main thread (never the header's word)
-    const { wav, durationSecs } = await decodeOggOpusInWorker(data, { maxSeconds: MAX_AUDIO_SECONDS }, opts.signal)
-      .catch((cause: unknown) => {
-        throw cause instanceof TranslateError ? cause : new TranslateError('TRANSCODE_FAILED', undefined, { cause });
-      });
-    info.durationSecs = durationSecs;
-    converted = { kind: 'audio', format: 'wav', data: wav, transcodedBy: 'opus-decoder', notices: [] };
-  } else if (info.durationSecs === undefined && opts.ffmpegPath) {
-    info.durationSecs = await ffmpegDuration(opts.ffmpegPath, data, opts.signal);
-  }
+  const measured = await measure(data, opts);
+  const info = measured.info;
   const estimatedInputTokens =
     info.durationSecs === undefined ? undefined : estimateInputTokens(info.kind, info.durationSecs, info.video);
   if (estimatedInputTokens !== undefined && estimatedInputTokens > MAX_INPUT_TOKENS) {
     const minutes = Math.round((info.durationSecs ?? 0) / 60);
     throw new TranslateError('MEDIA_TOO_LONG', `It is about ${minutes} min (≈${estimatedInputTokens} tokens); the model takes at most ${MAX_INPUT_TOKENS} tokens (about 65 min of audio).`);
   }
-  converted ??= await toAcceptedFormat(info, data, opts);
+  const converted = measured.converted ?? (await toAcceptedFormat(info, data, opts));
   const passUrl =
     (opts.passUrls ?? true) && source.kind === 'url' && !source.headers && !converted.transcodedBy &&
     isPublicHttpsUrl(source.url);

@@ -50,19 +50,19 @@ export function resizedFrame(width: number, height: number, frames: number): { w
   return { width: w, height: h };
 }
 
-export function videoFrameTokens(seconds: number, width: number, height: number): number {
-  const frames = sampledFrames(seconds);
+export function videoFrameTokens(seconds: number, width: number, height: number, fps = 30): number {
+  const frames = sampledFrames(seconds, fps);
   const size = resizedFrame(width, height, frames);
   return Math.ceil(frames / FPS) * (size.height / FACTOR) * (size.width / FACTOR) + 2;
 }
 
-/** Input tokens for a media item; video of unknown size is estimated as 1280×720. */
+/** Input tokens for a media item; video of unknown size is estimated as 1280×720 at 30 fps. */
 export function estimateInputTokens(
-  kind: 'audio' | 'video', seconds: number, video?: { width: number; height: number },
+  kind: 'audio' | 'video', seconds: number, video?: { width: number; height: number; fps?: number },
 ): number {
   const audio = audioTokens(seconds);
   if (kind === 'audio') return audio;
-  return audio + videoFrameTokens(seconds, video?.width ?? 1280, video?.height ?? 720);
+  return audio + videoFrameTokens(seconds, video?.width || 1280, video?.height || 720, video?.fps || 30);
 }
 
 /** The longest audio input that fits the model's input cap (≈ 65 min). */

@@ -16,17 +16,22 @@ export type MediaSource =
 /** Formats we recognise from their bytes. */
 export type MediaFormat =
   | 'wav' | 'mp3' | 'aac' | 'amr' | '3gp' | 'm4a' | 'flac' | 'ogg-opus' | 'ogg-vorbis' | 'webm' | 'mkv'
-  | 'mp4' | 'mov' | 'avi';
+  | 'mp4' | 'mov' | 'avi'
+  // converted by ffmpeg: RF64/BW64, AIFF, Apple CAF, ASF (WMA/WMV), MPEG transport and program streams, FLV
+  | 'rf64' | 'aiff' | 'caf' | 'asf' | 'mpegts' | 'mpeg' | 'flv';
 
 export interface MediaInfo {
   kind: 'audio' | 'video';
   format: MediaFormat;
   mime: string;
   bytes: number;
-  /** Seconds, when the container tells (or ffmpeg could measure it). */
+  /**
+   * Seconds, measured from the audio itself: the Opus packets' TOC bytes, or the samples ffmpeg decoded. Only
+   * without ffmpeg is it the container's word (music-metadata; AMR frames counted), or undefined.
+   */
   durationSecs: number | undefined;
-  /** Frame size of the first video track, when known. */
-  video?: { width: number; height: number };
+  /** Frame size (and frame rate, when known) of the first video track, when known. */
+  video?: { width: number; height: number; fps?: number };
 }
 
 /** The single content part of the model request (PLATFORM-FACTS: exactly one part, audio or video). */
@@ -57,4 +62,8 @@ export interface IntakeOptions {
   signal?: AbortSignal;
   /** Pass public https URLs that need no transcoding to the model as URLs instead of inlining them (default true). */
   passUrls?: boolean;
+  /** Longest audio accepted, in seconds (default `MAX_AUDIO_SECONDS`, the model's input cap). */
+  maxSeconds?: number;
+  /** Wall-clock limit of each ffmpeg run (default 120 s). */
+  ffmpegTimeoutMs?: number;
 }

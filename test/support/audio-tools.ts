@@ -5,18 +5,21 @@
  * - `sine(seconds, rate, hz, amplitude)` → 16-bit PCM; `frequencyOf(samples, rate)` estimates the pitch from
  *   interpolated upward crossings with hysteresis (robust to lossy codecs); `onsetOf` is the first sample above a
  *   threshold.
- * - `ffmpeg(args, stdin?)` runs the bundled ffmpeg binary synchronously and returns stdout/stderr; `ffmpegDecode`
+ * - `ffmpeg(args, stdin?)` runs the system's ffmpeg (`FFMPEG_PATH`, else PATH; scripts/ensure-ffmpeg.sh installs it) synchronously and returns stdout/stderr; `ffmpegDecode`
  *   decodes a file to mono s16le at a rate (asserting nothing: callers check `stderr`); `ffmpegDuration` reads the
  *   "Duration:" line of `ffmpeg -i`.
  * - `parseOggPages(buf)` splits a file into pages (header fields, lacing, body), trusting nothing but the layout.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const FFMPEG: string = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+import { findFfmpeg } from '../../src/media/ffmpeg.js';
+
+const found = findFfmpeg(process.env.FFMPEG_PATH);
+if (!found) throw new Error('The tests need ffmpeg: run scripts/ensure-ffmpeg.sh (Debian: apt-get install ffmpeg) or set FFMPEG_PATH');
+export const FFMPEG: string = found;
 
 export function sine(seconds: number, rate: number, hz = 440, amplitude = 0.5): Int16Array {
   const n = Math.round(seconds * rate);
