@@ -3,6 +3,7 @@ import { startSlackBot, type SlackBot } from '../../adapters/slack/app.js';
 import { sharedDeps } from '../../cli/start-command.js';
 import { loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/types.js';
 import { startModelEmulator, type ModelEmulator } from '../emulators/model/index.js';
 import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
 import type { Channel, SlackMessageView, User } from '../emulators/slack/types.js';
@@ -15,6 +16,7 @@ export interface SlackStack {
   channel: Channel;
   alice: User;
   bob: User;
+  store: Store | undefined;
   /** The bot's messages in a thread (not the users'). */
   botReplies(channelId: string, threadTs: string): SlackMessageView[];
   close(): Promise<void>;
@@ -40,7 +42,7 @@ export async function startSlackStack(options: { nativeStreaming?: boolean; sock
   if (bot.port) slack.setBotEndpoint(`http://127.0.0.1:${bot.port}/slack/events`);
   else await slack.waitFor(() => slack.socketMode.connected);
   return {
-    model, slack, bot, channel, alice, bob,
+    model, slack, bot, channel, alice, bob, store,
     botReplies: (channelId, threadTs) => slack.thread(channelId, threadTs).filter((m) => m.bot_id),
     async close() {
       await bot.stop();
