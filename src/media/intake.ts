@@ -104,7 +104,7 @@ function modelPart(kind: 'audio' | 'video', format: string, data: Buffer, url: s
  * needing a converter that is not installed. Nothing is sent anywhere by this function except the download itself.
  */
 export async function prepareMedia(source: MediaSource, opts: IntakeOptions): Promise<PreparedMedia> {
-  const data = await readSource(source, opts.maxBytes, opts.fetch, opts.signal);
+  const data = await readSource(source, opts.maxBytes, opts.fetch, opts.signal, opts.download);
   const measured = await measure(data, opts);
   const info = measured.info;
   const estimatedInputTokens =

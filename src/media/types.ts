@@ -66,4 +66,6 @@ export interface IntakeOptions {
   maxSeconds?: number;
   /** Wall-clock limit of each ffmpeg run (default 120 s). */
   ffmpegTimeoutMs?: number;
+  /** Deadline and minimum rate of a download (read-source.ts `DownloadLimits`; defaults 300 s, 4 KiB/s). */
+  download?: { deadlineMs?: number; minBytesPerSecond?: number; rateWindowMs?: number };
 }

@@ -32,13 +32,18 @@ describe('blockedAddressReason', () => {
     ['::ffff:a9fe:a9fe', 'link-local'], ['::ffff:10.0.0.1', 'private'], ['0:0:0:0:0:ffff:c0a8:0101', 'private'],
     ['::ffff:0.0.0.0', 'unspecified'], ['::ffff:100.64.0.1', 'shared (CGNAT)'], ['64:ff9b::a9fe:a9fe', 'link-local'],
     ['2002:7f00:1::', 'loopback'], ['224.0.0.1', 'multicast or reserved'], ['ff02::1', 'multicast or reserved'],
+    ['64:ff9b:1::808:808', 'private'], ['64:ff9b:1:ffff::1', 'private'], // local-use NAT64 (RFC 8215)
+    ['::ffff:0:7f00:1', 'loopback'], ['::ffff:0:a9fe:a9fe', 'link-local'], ['::ffff:0:10.0.0.1', 'private'], // RFC 2765
+    // Teredo (RFC 4380): server IPv4 in bits 32-63; client IPv4 inverted in the last 32 bits (~127.0.0.1 = 80ff:fffe)
+    ['2001:0:7f00:1::', 'loopback'], ['2001:0:808:808::80ff:fffe', 'loopback'], ['2001:0:808:808::5601:5601', 'link-local'],
     ['not-an-ip', 'invalid'],
   ])('%s is %s', (ip, reason) => {
     expect(blockedAddressReason(ip)).toBe(reason);
   });
 
   it.each(['8.8.8.8', '1.1.1.1', '172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.1', '169.253.0.1',
-    '2606:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '2a00:1450::1'])('%s is public', (ip) => {
+    '2606:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '2a00:1450::1', '::ffff:0:808:808',
+    '2001:0:808:808::f7f7:f7f7', '2001:db9::1'])('%s is public', (ip) => {
     expect(blockedAddressReason(ip)).toBeUndefined();
   });
 });

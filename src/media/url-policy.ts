@@ -11,7 +11,10 @@ import { TranslateError } from '../errors.js';
  *   resolves to (any one of all its addresses), a loopback (127/8, ::1), private (10/8, 172.16/12, 192.168/16,
  *   fc00::/7), link-local (169.254/16 — including 169.254.169.254 — and fe80::/10), unspecified (0/8, ::), shared
  *   CGNAT (100.64/10), multicast or reserved (224/4, 240/4, ff00::/8) address, also when written as IPv4-mapped
- *   (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) or 6to4 (2002::/16) IPv6. The URL parser
+ *   (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d, RFC 2765), NAT64
+ *   (64:ff9b::/96, RFC 6052) or 6to4 (2002::/16, RFC 3056) IPv6, or as Teredo (2001::/32, RFC 4380: the server's
+ *   IPv4 in bits 32–63, the client's in the last 32 bits, inverted). Local-use NAT64 (64:ff9b:1::/48, RFC 8215)
+ *   translates into the operator's own network, so all of it counts as private. The URL parser
  *   normalises numeric hosts first, so `http://2130706433/` and `http://0x7f.1/` are 127.0.0.1.
  * - A host that does not resolve fails with `DOWNLOAD_FAILED`.
  * - `allowPrivate: true` keeps only the scheme check (a deliberate opt-in, e.g. for a local file server or emulator).
@@ -34,7 +37,7 @@ export interface UrlPolicyOptions {
 const RANGES: Array<[reason: string, v4: string[], v6: string[]]> = [
   ['loopback', ['127.0.0.0/8'], ['::1/128']],
   ['unspecified', ['0.0.0.0/8'], ['::/128']],
-  ['private', ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '192.0.0.0/24'], ['fc00::/7']],
+  ['private', ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '192.0.0.0/24'], ['fc00::/7', '64:ff9b:1::/48']],
   ['link-local', ['169.254.0.0/16'], ['fe80::/10']],
   ['shared (CGNAT)', ['100.64.0.0/10'], []],
   ['multicast or reserved', ['224.0.0.0/4', '240.0.0.0/4', '198.18.0.0/15'], ['ff00::/8']],
@@ -64,14 +67,16 @@ function ipv6Words(ip: string): number[] | undefined {
   return words.length === 8 && words.every((w) => w >= 0 && w <= 0xffff) ? words : undefined;
 }
 
-/** The IPv4 address an IPv6 address carries (mapped, compatible, NAT64, 6to4), if any. */
-function embeddedIPv4(words: number[]): string | undefined {
+/** The IPv4 addresses an IPv6 address carries (mapped, compatible, translated, NAT64, 6to4, Teredo), if any. */
+function embeddedIPv4(words: number[]): string[] {
   const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
   const [w0, w1, w2, w3, w4, w5, w6, w7] = words as [number, number, number, number, number, number, number, number];
-  if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0 && w4 === 0 && (w5 === 0xffff || w5 === 0)) return v4(w6, w7);
-  if (w0 === 0x64 && w1 === 0xff9b && w2 === 0 && w3 === 0 && w4 === 0 && w5 === 0) return v4(w6, w7);
-  if (w0 === 0x2002) return v4(w1, w2);
-  return undefined;
+  if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0 && w4 === 0 && (w5 === 0xffff || w5 === 0)) return [v4(w6, w7)];
+  if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0 && w4 === 0xffff && w5 === 0) return [v4(w6, w7)];
+  if (w0 === 0x64 && w1 === 0xff9b && w2 === 0 && w3 === 0 && w4 === 0 && w5 === 0) return [v4(w6, w7)];
+  if (w0 === 0x2002) return [v4(w1, w2)];
+  if (w0 === 0x2001 && w1 === 0) return [v4(w2, w3), v4(~w6 & 0xffff, ~w7 & 0xffff)];
+  return [];
 }
 
 /**
@@ -86,8 +91,11 @@ export function blockedAddressReason(ip: string): string | undefined {
   if (!words) return 'invalid';
   const own = LISTS.find(([, list]) => list.check(ip.split('%')[0]!, 'ipv6'))?.[0];
   if (own) return own;
-  const inner = embeddedIPv4(words);
-  return inner ? blockedAddressReason(inner) : undefined;
+  for (const inner of embeddedIPv4(words)) {
+    const reason = blockedAddressReason(inner);
+    if (reason) return reason;
+  }
+  return undefined;
 }
 
 /**
@@ -132,28 +140,40 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
 /**
- * A fetch that runs `checkPublicUrl` before the request and before following each redirect (it follows them itself,
- * with `redirect: 'manual'`, dropping credentials on a cross-origin hop). Pass it as `IntakeOptions.fetch` for URLs
- * a user typed. A `Request` input is reduced to its url, method and headers. A caller asking for `redirect: 'manual'`
- * or `'error'` gets one checked request and the redirect as it is.
+ * A fetch that runs `check` on the first URL and on every redirect hop before requesting it (following redirects
+ * itself, with `redirect: 'manual'`, dropping credentials on a cross-origin hop, as fetch does), and on the final
+ * response's URL. A `Request` input is reduced to its url, method and headers. A caller asking for
+ * `redirect: 'manual'` or `'error'` gets one checked request and the redirect as it is. `checkFinalUrl` also checks
+ * the response's own URL (for a transport that might follow redirects by itself).
  */
-export function publicOnlyFetch(options: PublicFetchOptions = {}): typeof fetch {
-  const base = options.fetch ?? fetch;
-  const maxRedirects = options.maxRedirects ?? 5;
+function checkedFetch(
+  base: typeof fetch, check: (url: string) => Promise<void> | void, maxRedirects: number, checkFinalUrl: boolean,
+): typeof fetch {
   return async (input, init) => {
     let url = input instanceof Request ? input.url : String(input);
     if (init?.redirect === 'manual' || init?.redirect === 'error') {
-      await checkPublicUrl(url, options);
+      await check(url);
       return base(url, init);
     }
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
     let method = init?.method ?? (input instanceof Request ? input.method : 'GET');
     let body = init?.body;
     for (let hop = 0; ; hop++) {
-      await checkPublicUrl(url, options);
+      await check(url);
       const res = await base(url, { ...init, method, headers, body, redirect: 'manual' });
       const location = res.headers.get('location');
-      if (!REDIRECTS.has(res.status) || !location) return res;
+      if (!REDIRECTS.has(res.status) || !location) {
+        // a transport that followed redirects by itself anyway: its final URL must pass too, before the body is read
+        if (checkFinalUrl && res.url && res.url !== url) {
+          try {
+            await check(res.url);
+          } catch (err) {
+            await res.body?.cancel();
+            throw err;
+          }
+        }
+        return res;
+      }
       await res.body?.cancel();
       if (hop >= maxRedirects) throw new TranslateError('DOWNLOAD_FAILED', `(more than ${maxRedirects} redirects)`);
       const next = new URL(location, url);
@@ -168,25 +188,24 @@ export function publicOnlyFetch(options: PublicFetchOptions = {}): typeof fetch 
 }
 
 /**
+ * A fetch that runs `checkPublicUrl` before the request and before following each redirect. Pass it as
+ * `IntakeOptions.fetch` for URLs a user typed.
+ */
+export function publicOnlyFetch(options: PublicFetchOptions = {}): typeof fetch {
+  return checkedFetch(options.fetch ?? fetch, (url) => checkPublicUrl(url, options), options.maxRedirects ?? 5, false);
+}
+
+/**
  * A `fetch` for chat-triggered downloads: only the platform's own file hosts (e.g. Discord's CDN, Slack's file
  * host, or an emulator's address). An entry matches a URL's `host` (name:port) or its hostname. The first URL is
- * checked before anything is sent, the final one (after redirects) before the body is read.
+ * checked before anything is sent, and every redirect hop before it is followed (so a redirect through another
+ * host is never requested), and the final URL before the body is read.
  */
-export function platformHostsFetch(hosts: readonly string[], base: typeof fetch = fetch): typeof fetch {
-  const allowed = (url: string) => {
-    if (!URL.canParse(url)) return false;
-    const { host, hostname } = new URL(url);
-    return hosts.includes(host) || hosts.includes(hostname);
+export function platformHostsFetch(hosts: readonly string[], base: typeof fetch = fetch, maxRedirects = 5): typeof fetch {
+  const check = (url: string) => {
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    if (parsed && (hosts.includes(parsed.host) || hosts.includes(parsed.hostname))) return;
+    throw new TranslateError('URL_NOT_ALLOWED', `(${parsed ? parsed.host : 'bad URL'} is not one of this chat platform's file hosts)`);
   };
-  const refuse = (url: string) => new TranslateError('URL_NOT_ALLOWED', `(${URL.canParse(url) ? new URL(url).host : 'bad URL'} is not one of this chat platform's file hosts)`);
-  return async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (!allowed(url)) throw refuse(url);
-    const res = await base(input, init);
-    if (res.url && !allowed(res.url)) {
-      await res.body?.cancel();
-      throw refuse(res.url);
-    }
-    return res;
-  };
+  return checkedFetch(base, check, maxRedirects, true);
 }
