@@ -16,6 +16,8 @@ export interface DiscordBotOptions extends BotOptions {
   /** REST base, e.g. https://discord.com/api or an emulator's. */
   apiUrl: string;
   guildId?: string | undefined;
+  /** How long a refusal posted in a channel (for a flag reaction) stays before it deletes itself. Default 30 s. */
+  noticeTtlMs?: number | undefined;
 }
 
 export interface DiscordBot {
@@ -86,7 +88,7 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   });
   const context: DiscordContext = {
     jobs, logger: log, store: options.store, prices: options.prices ?? { inputPerMillion: undefined, outputPerMillion: undefined },
-    budgets: options.services?.budgets ?? {}, canReadOthers: () => messageContent,
+    budgets: options.services?.budgets ?? {}, canReadOthers: () => messageContent, noticeTtlMs: options.noticeTtlMs ?? 30_000,
   };
   const interactions = new DiscordInteractions(context);
   const channel = new DiscordChannelTriggers(context);

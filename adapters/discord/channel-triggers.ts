@@ -7,13 +7,10 @@ import { triggerFiles } from './attachments.js';
 import type { DiscordContext } from './context.js';
 import type { ReplyPlace } from './reply-surface.js';
 
-/** How long a refusal addressed to one user stays in the channel before it deletes itself. */
-export const NOTICE_TTL_MS = 30_000;
-
 /**
  * Triggers that answer in the channel, as replies to the message: a flag reaction (into the flag's language) and
  * a voice note posted in an auto-translate channel. A refusal is a short reply that mentions only the user it is
- * for and deletes itself after `NOTICE_TTL_MS`; a reaction or message that asks nothing gets no answer.
+ * for and deletes itself after `noticeTtlMs` (30 s by default); a reaction or message that asks nothing gets no answer.
  */
 export class DiscordChannelTriggers {
   constructor(private readonly ctx: DiscordContext) {}
@@ -58,7 +55,7 @@ export class DiscordChannelTriggers {
   private async tell(message: Message | PartialMessage, userId: string, text: string): Promise<void> {
     try {
       const sent = await message.reply({ content: `<@${userId}> ${text}`, allowedMentions: { users: [userId], repliedUser: false } });
-      setTimeout(() => void sent.delete().catch(() => undefined), NOTICE_TTL_MS).unref();
+      setTimeout(() => void sent.delete().catch(() => undefined), this.ctx.noticeTtlMs).unref();
     } catch (err) {
       this.ctx.logger.warn({ err }, 'could not tell the user');
     }

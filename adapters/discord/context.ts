@@ -12,6 +12,8 @@ export interface DiscordContext {
   store: Store | undefined;
   prices: Prices;
   budgets: BudgetLimits;
+  /** How long a refusal posted in a channel for one user stays before it deletes itself. */
+  noticeTtlMs: number;
   /** Whether the gateway granted Message Content (others' attachments are visible). */
   canReadOthers: () => boolean;
 }

@@ -18,7 +18,7 @@ export class FieldError extends Error {
 /** A store read that must answer soon: settings decide who may do what, so a slow store refuses (fails closed). */
 const STORE_DEADLINE_MS = 2_000;
 
-export async function readOrRefuse<T>(read: () => Promise<T>): Promise<T> {
+async function readOrRefuse<T>(read: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new TranslateError('STORE_UNAVAILABLE')), STORE_DEADLINE_MS);

@@ -29,7 +29,7 @@ export interface DiscordStack {
   close(): Promise<void>;
 }
 
-export async function startDiscordStack(options: { grantMessageContent?: boolean; minIntervalMs?: number; storeUrl?: string; env?: Record<string, string> } = {}): Promise<DiscordStack> {
+export async function startDiscordStack(options: { grantMessageContent?: boolean; minIntervalMs?: number; storeUrl?: string; env?: Record<string, string>; noticeTtlMs?: number } = {}): Promise<DiscordStack> {
   let offset = 0;
   const clock: Clock = { now: () => Date.now() + offset, sleep: systemClock.sleep };
   const model = await startModelEmulator({ chunkDelayMs: 20 });
@@ -46,7 +46,7 @@ export async function startDiscordStack(options: { grantMessageContent?: boolean
   const store = options.storeUrl ? await openStore(options.storeUrl, { prefix: `lt-test-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` }) : undefined;
   const bot = await startDiscordBot({
     ...sharedDeps(config, logger, store), token: config.discord!.token, apiUrl: config.discord!.apiUrl,
-    guildId: config.discord!.guildId, logger, clock, minIntervalMs: options.minIntervalMs ?? 250,
+    guildId: config.discord!.guildId, logger, clock, minIntervalMs: options.minIntervalMs ?? 250, noticeTtlMs: options.noticeTtlMs,
   });
   return {
     model, discord, bot, guild, channel, alice, bob,

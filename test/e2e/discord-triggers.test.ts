@@ -15,7 +15,7 @@ const wav = (name = 'a.wav', seconds = 1) => ({ name, data: fixtures.wav(seconds
 
 let s: DiscordStack;
 beforeAll(async () => {
-  s = await startDiscordStack({ storeUrl: sqliteUrl() });
+  s = await startDiscordStack({ storeUrl: sqliteUrl(), noticeTtlMs: 1_000 });
 });
 afterAll(() => s.close());
 beforeEach(() => s.model.reset());
@@ -66,6 +66,8 @@ describe('Discord: every trigger through one pipeline', () => {
       const told = await s.discord.waitFor(() => botMessages(s, closed).find((m) => !m.ephemeral && m.content.includes('not enabled in this channel')));
       expect(told.content).toBe(`<@${s.alice.id}> ⚠️ The translator is not enabled in this channel.`);
       expect(told.referencedMessageId).toBe(note.id);
+      // and it cleans up after itself
+      await s.discord.waitFor(() => s.discord.message(told.id)?.deleted || undefined, 5_000);
       expect(s.model.requests).toHaveLength(0);
       expect(botMessages(s, closed).filter((m) => m.content.includes('→'))).toEqual([]);
     } finally {
