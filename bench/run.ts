@@ -12,6 +12,7 @@ import { discordBench } from './discord.js';
 import { slackBench } from './slack.js';
 import { memoryBench } from './memory.js';
 import { oggBombBench } from './ogg-bomb.js';
+import { liveWebmBench } from './live-webm.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const child = resolve(import.meta.dirname, 'audio-pipeline.ts');
@@ -74,3 +75,8 @@ console.log(`\nOgg Opus bomb through the intake, one fresh process each (${new D
 console.log('| file | peak RSS | longest main-thread stall | time | outcome |');
 console.log('|---|---|---|---|---|');
 console.log((await oggBombBench()).join('\n'));
+
+console.log(`\nA live WebM over the cap through the intake (${new Date().toISOString().slice(0, 10)})\n`);
+console.log('| file | time to the answer | outcome |');
+console.log('|---|---|---|');
+console.log((await liveWebmBench()).join('\n'));
