@@ -6,6 +6,7 @@ import { measureAudio, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
 import { inspectMedia } from './inspect.js';
 import { readSource } from './read-source.js';
 import { blockedAddressReason } from './url-policy.js';
+import { wavAsMeasured } from './wav-as-measured.js';
 import { estimateInputTokens, MAX_AUDIO_SECONDS, MAX_INPUT_TOKENS } from './tokens.js';
 import type { IntakeOptions, MediaFormat, MediaInfo, MediaSource, ModelInputPart, PreparedMedia } from './types.js';
 
@@ -38,6 +39,7 @@ interface Converted {
 
 async function toAcceptedFormat(info: MediaInfo, data: Buffer, opts: IntakeOptions): Promise<Converted> {
   if (info.kind === 'video' && VIDEO_AS_IS.has(info.format)) return { kind: 'video', format: info.format, data, notices: [] };
+  if (info.kind === 'audio' && info.format === 'wav') return { kind: 'audio', format: 'wav', data: wavAsMeasured(data), notices: [] };
   if (info.kind === 'audio' && AUDIO_AS_IS.has(info.format)) return { kind: 'audio', format: info.format, data, notices: [] };
   const ffmpeg = requireFfmpeg(opts.ffmpegPath, info.format.toUpperCase());
   // cut at the measured length (+1 s), and never more than the cap, whatever the container's timestamps say

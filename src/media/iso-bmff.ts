@@ -16,7 +16,8 @@
  */
 export interface IsoTracks {
   audio: boolean;
-  video?: { width: number; height: number; fps?: number };
+  /** `seconds`: the video track's own length (mdhd duration / timescale), which may exceed its sound's. */
+  video?: { width: number; height: number; fps?: number; seconds?: number };
 }
 
 interface Box { type: string; start: number; end: number }
@@ -45,13 +46,13 @@ const child = (data: Buffer, box: Box, type: string) => {
   return undefined;
 };
 
-function trackInfo(data: Buffer, trak: Box): { handler?: string; width?: number; height?: number; fps?: number } {
+function trackInfo(data: Buffer, trak: Box): { handler?: string; width?: number; height?: number; fps?: number; seconds?: number } {
   const mdia = child(data, trak, 'mdia');
   if (!mdia) return {};
   const hdlr = child(data, mdia, 'hdlr');
   const handler = hdlr && hdlr.end - hdlr.start >= 12 ? data.toString('latin1', hdlr.start + 8, hdlr.start + 12) : undefined;
   if (handler !== 'vide') return handler ? { handler } : {};
-  const info: { handler: string; width?: number; height?: number; fps?: number } = { handler };
+  const info: { handler: string; width?: number; height?: number; fps?: number; seconds?: number } = { handler };
   const stbl = (() => {
     const minf = child(data, mdia, 'minf');
     return minf ? child(data, minf, 'stbl') : undefined;
@@ -76,6 +77,7 @@ function trackInfo(data: Buffer, trak: Box): { handler?: string; width?: number;
       const entries = Math.min(data.readUInt32BE(stts.start + 4), Math.floor((stts.end - stts.start - 8) / 8));
       let samples = 0;
       for (let i = 0; i < entries; i++) samples += data.readUInt32BE(stts.start + 8 + i * 8);
+      if (timescale > 0 && duration > 0) info.seconds = duration / timescale;
       if (timescale > 0 && duration > 0 && samples > 0) info.fps = samples / (duration / timescale);
     }
   }
@@ -91,7 +93,9 @@ export function isoTracks(data: Buffer): IsoTracks {
       const info = trackInfo(data, trak);
       if (info.handler === 'soun') result.audio = true;
       if (info.handler === 'vide' && !result.video && info.width && info.height) {
-        result.video = { width: info.width, height: info.height, ...(info.fps ? { fps: info.fps } : {}) };
+        result.video = {
+          width: info.width, height: info.height, ...(info.fps ? { fps: info.fps } : {}), ...(info.seconds ? { seconds: info.seconds } : {}),
+        };
       }
     }
   }

@@ -56,13 +56,17 @@ export function videoFrameTokens(seconds: number, width: number, height: number,
   return Math.ceil(frames / FPS) * (size.height / FACTOR) * (size.width / FACTOR) + 2;
 }
 
-/** Input tokens for a media item; video of unknown size is estimated as 1280×720 at 30 fps. */
+/**
+ * Input tokens for a media item; video of unknown size is estimated as 1280×720 at 30 fps. Frames are counted over
+ * the video track's own length when it is known and longer than the sound (`video.seconds`).
+ */
 export function estimateInputTokens(
-  kind: 'audio' | 'video', seconds: number, video?: { width: number; height: number; fps?: number },
+  kind: 'audio' | 'video', seconds: number, video?: { width: number; height: number; fps?: number; seconds?: number },
 ): number {
   const audio = audioTokens(seconds);
   if (kind === 'audio') return audio;
-  return audio + videoFrameTokens(seconds, video?.width || 1280, video?.height || 720, video?.fps || 30);
+  const frameSeconds = Math.max(seconds, video?.seconds ?? 0);
+  return audio + videoFrameTokens(frameSeconds, video?.width || 1280, video?.height || 720, video?.fps || 30);
 }
 
 /** The longest audio input that fits the model's input cap (≈ 65 min). */

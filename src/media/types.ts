@@ -30,8 +30,8 @@ export interface MediaInfo {
    * without ffmpeg is it the container's word (music-metadata; AMR frames counted), or undefined.
    */
   durationSecs: number | undefined;
-  /** Frame size (and frame rate, when known) of the first video track, when known. */
-  video?: { width: number; height: number; fps?: number };
+  /** Frame size (and frame rate and the track's own length, when known) of the first video track, when known. */
+  video?: { width: number; height: number; fps?: number; seconds?: number };
 }
 
 /** The single content part of the model request (PLATFORM-FACTS: exactly one part, audio or video). */

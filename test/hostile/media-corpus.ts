@@ -9,6 +9,8 @@
  * - `webmWithDuration(webm, seconds)`: a WebM whose Segment Info Duration (EBML ID 0x4489, an 8-byte float, in
  *   milliseconds by the default TimecodeScale of 1,000,000 ns) is overwritten: the header lies, the audio does not.
  * - `videoOnly(ext)`: a test picture without any audio stream.
+ * - `wavDeclaring(declared, holds)`: a 16 kHz mono WAV whose `data` chunk header declares `declared` seconds but
+ *   whose bytes hold `holds` seconds.
  * - `otherFormat(name)`: a 2 s 440 Hz tone in RF64, AIFF, CAF, WMA (ASF), MPEG-TS (with a picture) or AVI (with a
  *   picture).
  */
@@ -58,3 +60,11 @@ export const OTHER_FORMATS = {
   mpegts: () => ffmpegFixture('ts', [...picture(2), ...tone(2), '-c:v', 'mpeg2video', '-c:a', 'mp2', '-shortest']),
   avi: () => ffmpegFixture('avi', [...picture(2), ...tone(2), '-c:v', 'mpeg4', '-c:a', 'libmp3lame', '-shortest']),
 };
+
+export function wavDeclaring(declared: number, holds: number): Buffer {
+  const wav = Buffer.from(ffmpegFixture('wav', [...tone(holds), '-ac', '1', '-ar', '16000']));
+  const at = wav.indexOf('data', 12, 'latin1');
+  wav.writeUInt32LE(declared * 32_000, at + 4);
+  wav.writeUInt32LE(at + declared * 32_000, 4);
+  return wav;
+}

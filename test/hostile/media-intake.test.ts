@@ -8,7 +8,7 @@ import { prepareMedia } from '../../src/media/intake.js';
 import type { IntakeOptions } from '../../src/media/types.js';
 import { ffmpeg } from '../support/audio-tools.js';
 import { ffmpegDecode, fixtures, FFMPEG, frequencyOf } from '../support/media-fixtures.js';
-import { flacHlsTrap, liveWebm, OTHER_FORMATS, plainWebm, videoOnly, webmWithDuration } from './media-corpus.js';
+import { flacHlsTrap, liveWebm, OTHER_FORMATS, plainWebm, videoOnly, wavDeclaring, webmWithDuration } from './media-corpus.js';
 
 const MB = 1024 * 1024;
 const opts: IntakeOptions = { maxBytes: 25 * MB, ffmpegPath: FFMPEG };
@@ -81,6 +81,17 @@ describe('durations are measured from the audio, never a header', () => {
     expect(await outcome(runFfmpeg(FFMPEG, fixtures.flac(5), 'flac', ['-c:a', 'libmp3lame', '-f', 'mp3'], { maxSeconds: 60, maxOutputBytes: 1000 }))).toMatch(
       /^TRANSCODE_FAILED: .*\(the converted audio passed 1 KiB\)/,
     );
+  });
+
+  it('a WAV whose header declares 1 s but which holds 60 s is billed for 1 s and sends only that second', async () => {
+    const media = await prepareMedia(bytes(wavDeclaring(1, 60)), opts);
+    expect(media.source.durationSecs).toBeCloseTo(1, 2);
+    expect(media.estimatedInputTokens).toBe(13);
+    if (media.part.type !== 'input_audio') throw new Error('expected audio');
+    const sent = Buffer.from(media.part.input_audio.data.split(',')[1]!, 'base64');
+    expect(sent.length).toBeLessThan(33_000);
+    expect(sent.readUInt32LE(4)).toBe(sent.length - 8);
+    expect(audioOf(media.part.input_audio.data).length).toBe(8000);
   });
 
   it('ffmpeg runs have a wall-clock timeout', async () => {
