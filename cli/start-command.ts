@@ -5,6 +5,7 @@ import type { JobServices } from '../src/jobs/obtain-result.js';
 import { createLogger, registerSecrets, type Logger } from '../src/logger.js';
 import { findFfmpeg } from '../src/media/ffmpeg.js';
 import { createMetrics, type Metrics } from '../src/ops/metrics.js';
+import type { HealthCheck } from '../src/ops/health.js';
 import { opsRoutes, startOpsServer } from '../src/ops/ops-server.js';
 import { openStore, StoreOpenError } from '../src/store/open-store.js';
 import type { Store } from '../src/store/types.js';
@@ -41,6 +42,14 @@ export function sharedDeps(config: Config, logger: Logger, store?: Store, metric
   };
 }
 
+/** A port that cannot be listened on, named by the variable that sets it. */
+function portError(err: unknown, variable: string, port: number): TranslateError {
+  const busy = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+  return new TranslateError('STARTUP_FAILED', busy
+    ? `(${variable} ${port} is already in use: set ${variable} to a free port.)`
+    : `(${variable} ${port} cannot be listened on: ${(err as Error).message})`, { cause: err });
+}
+
 /**
  * `livetranslate start` (what `npm start` runs): the bot with whichever platforms have credentials, the store
  * (SQLite by default), /healthz and /metrics on PORT. With no platform it exits naming the variables to set.
@@ -65,28 +74,43 @@ export async function startCommand(): Promise<number> {
     });
   const metrics = createMetrics();
   const shared = sharedDeps(config, logger, store, metrics);
-  const checks: Record<string, () => Promise<void>> = { store: () => store.ping() };
+  const checks: Record<string, HealthCheck> = { store: () => store.ping() };
   const stops: Array<{ drain(): Promise<void>; stop(): Promise<void> }> = [];
   const common = { ...shared, logger };
-  if (config.discord) {
-    const { startDiscordBot } = await import('../adapters/discord/bot.js');
-    const bot = await startDiscordBot({ ...common, token: config.discord.token, apiUrl: config.discord.apiUrl, guildId: config.discord.guildId });
-    checks.discord = async () => {
-      if (!bot.client.isReady()) throw new Error('gateway not connected');
-    };
-    stops.push({ drain: () => bot.drain(config.shutdownGraceMs), stop: () => bot.stop() });
+  // Ops endpoints share Slack's HTTP server (HTTP mode) unless given a port of their own.
+  const opsOwnServer = !config.slack || !!config.slack.appToken || config.ops.port !== undefined;
+  let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
+  // All or nothing: the ports first, then each platform; any failure stops what started and names what to fix.
+  try {
+    if (opsOwnServer) {
+      const port = config.ops.port ?? config.port;
+      ops = await startOpsServer(port, metrics, checks, { logger, host: config.ops.host }).catch((err: unknown) => {
+        throw portError(err, config.ops.port !== undefined ? 'LIVETRANSLATE_OPS_PORT' : 'PORT', port);
+      });
+    }
+    if (config.slack) {
+      const { startSlackBot } = await import('../adapters/slack/app.js');
+      const bot = await startSlackBot({
+        ...common, botToken: config.slack.botToken, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken,
+        apiUrl: config.slack.apiUrl, port: config.port, customRoutes: opsOwnServer ? undefined : opsRoutes(metrics, checks, { logger }),
+      });
+      checks.slack = bot.healthy;
+      stops.push({ drain: () => bot.drain(config.shutdownGraceMs), stop: () => bot.stop() });
+    }
+    if (config.discord) {
+      const { startDiscordBot } = await import('../adapters/discord/bot.js');
+      const bot = await startDiscordBot({ ...common, token: config.discord.token, apiUrl: config.discord.apiUrl, guildId: config.discord.guildId });
+      checks.discord = async () => {
+        if (!bot.client.isReady()) throw new Error('gateway not connected');
+      };
+      stops.push({ drain: () => bot.drain(config.shutdownGraceMs), stop: () => bot.stop() });
+    }
+  } catch (err) {
+    await Promise.allSettled(stops.map((s) => s.stop()));
+    await ops?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
   }
-  const slackHttp = config.slack && !config.slack.appToken;
-  if (config.slack) {
-    const { startSlackBot } = await import('../adapters/slack/app.js');
-    const bot = await startSlackBot({
-      ...common, botToken: config.slack.botToken, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken,
-      apiUrl: config.slack.apiUrl, port: config.port, customRoutes: opsRoutes(metrics, checks, { logger }),
-    });
-    stops.push({ drain: () => bot.drain(config.shutdownGraceMs), stop: () => bot.stop() });
-  }
-  // /healthz and /metrics: on Slack's HTTP server when there is one, else on their own
-  const ops = slackHttp ? undefined : await startOpsServer(config.port, metrics, checks, { logger });
   logger.info({ port: ops?.port ?? config.port, store: store.kind }, 'livetranslate running');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

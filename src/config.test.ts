@@ -19,7 +19,8 @@ describe('loadConfig', () => {
 
   it('turns a platform on only when its credentials are complete', () => {
     expect(loadConfig({ DISCORD_TOKEN: 'x' }).discord).toEqual({ token: 'x', apiUrl: 'https://discord.com/api', guildId: undefined });
-    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb' }).slack).toBeUndefined();
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb' })).toThrow(/SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not/);
+    expect(() => loadConfig({ SLACK_SIGNING_SECRET: 's' })).toThrow(/SLACK_BOT_TOKEN is not/);
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb', SLACK_SIGNING_SECRET: 's' }).slack?.appToken).toBeUndefined();
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb', SLACK_APP_TOKEN: 'xapp' }).slack?.appToken).toBe('xapp');
     expect(loadConfig({ DISCORD_TOKEN: '  ' }).discord).toBeUndefined();

@@ -11,6 +11,8 @@ export interface Config {
   discord: { token: string; apiUrl: string; guildId: string | undefined } | undefined;
   slack: { botToken: string; signingSecret: string; appToken: string | undefined; apiUrl: string } | undefined;
   port: number;
+  /** /healthz and /metrics: on Slack's HTTP server (HTTP mode) unless `port` is set, else their own on `host`. */
+  ops: { host: string | undefined; port: number | undefined };
   storeUrl: string;
   logLevel: string;
   /** Largest attachment the bot downloads, in bytes (enforced while reading). */
@@ -58,6 +60,8 @@ const Env = z.object({
   SLACK_APP_TOKEN: optional,
   SLACK_API_URL: blank(z.url().default('https://slack.com/api/')),
   PORT: blank(z.coerce.number().int().min(0).max(65535).default(3000)),
+  LIVETRANSLATE_OPS_HOST: blank(z.string().trim().min(1).optional()),
+  LIVETRANSLATE_OPS_PORT: blank(z.coerce.number().int().min(0).max(65535).optional()),
   STORE_URL: blank(z.string().regex(/^(sqlite|redis|rediss):\/\//, 'must start with sqlite:// or redis://')
     .default('sqlite://./data/livetranslate.sqlite')),
   LOG_LEVEL: blank(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
@@ -90,6 +94,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new TranslateError('CONFIG_MISSING', `Check the environment: ${problems}.`);
   }
   const e = parsed.data;
+  // half a Slack configuration is a mistake to name, not a reason to start without Slack
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    throw new TranslateError('CONFIG_MISSING', 'SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: set it for HTTP mode (Basic Information → Signing Secret), or SLACK_APP_TOKEN for Socket Mode.');
+  }
+  if (!e.SLACK_BOT_TOKEN && (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN)) {
+    throw new TranslateError('CONFIG_MISSING', 'SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: set the Bot User OAuth Token (xoxb-…).');
+  }
   const slackReady = e.SLACK_BOT_TOKEN && (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN);
   return Object.freeze({
     dashscope: { apiKey: e.DASHSCOPE_API_KEY, baseUrl: e.DASHSCOPE_BASE_URL, model: e.LIVETRANSLATE_MODEL },
@@ -105,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : undefined,
     port: e.PORT,
+    ops: { host: e.LIVETRANSLATE_OPS_HOST, port: e.LIVETRANSLATE_OPS_PORT },
     storeUrl: e.STORE_URL,
     logLevel: e.LOG_LEVEL,
     maxFileBytes: Math.round(e.LIVETRANSLATE_MAX_FILE_MB * 1024 * 1024),

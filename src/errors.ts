@@ -57,6 +57,7 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   // ours
   | 'CONFIG_MISSING'
+  | 'STARTUP_FAILED'
   | 'INTERNAL';
 
 const MESSAGES: Record<ErrorCode, string> = {
@@ -103,6 +104,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   INTERRUPTED: 'The translation was interrupted because the bot restarted.',
   STORE_UNAVAILABLE: "The bot's storage is not reachable right now.",
   CONFIG_MISSING: 'The bot is not fully configured.',
+  STARTUP_FAILED: 'The bot could not start.',
   INTERNAL: 'Something went wrong inside the bot.',
 };
 

@@ -10,6 +10,8 @@ import { DiscordInteractions } from './interactions.js';
 import { DiscordChannelTriggers } from './channel-triggers.js';
 import type { DiscordContext } from './context.js';
 import { platformJobOptions } from '../bot-options.js';
+import { TranslateError } from '../../src/errors.js';
+import type { Logger } from '../../src/logger.js';
 
 export interface DiscordBotOptions extends BotOptions {
   token: string;
@@ -71,11 +73,32 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   try {
     client = await login(options, true);
   } catch (err) {
-    if (!isDisallowedIntents(err)) throw err;
+    if (!isDisallowedIntents(err)) throw loginError(err, options.apiUrl);
     messageContent = false;
     log.warn('the Message Content intent is not enabled for this application: flag reactions work only on the bot\'s own messages; the context menu works everywhere');
-    client = await login(options, false);
+    client = await login(options, false).catch((e: unknown) => {
+      throw loginError(e, options.apiUrl);
+    });
   }
+  try {
+    return await wire(client, options, log, () => messageContent);
+  } catch (err) {
+    // never a half-started bot: the gateway session goes with the failure
+    await client.destroy();
+    throw err;
+  }
+}
+
+/** What a failed login says: the token refused, or Discord not reachable where DISCORD_API_URL points. */
+function loginError(err: unknown, apiUrl: string): TranslateError {
+  const text = (err as Error)?.message ?? String(err);
+  const refused = (err as { code?: unknown }).code === 'TokenInvalid' || /401|4004|token/i.test(text);
+  return new TranslateError('STARTUP_FAILED', refused
+    ? `(DISCORD_TOKEN was refused by Discord: ${text})`
+    : `(Discord could not be reached at DISCORD_API_URL ${apiUrl}: ${text})`, { cause: err });
+}
+
+async function wire(client: Client, options: DiscordBotOptions, log: Logger, messageContent: () => boolean): Promise<DiscordBot> {
   const clock = options.clock ?? systemClock;
   const rest = client.rest;
   rest.on('rateLimited', () => options.metrics?.rateLimited('discord'));
@@ -88,7 +111,7 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   });
   const context: DiscordContext = {
     jobs, logger: log, store: options.store, prices: options.prices ?? { inputPerMillion: undefined, outputPerMillion: undefined },
-    budgets: options.services?.budgets ?? {}, canReadOthers: () => messageContent, noticeTtlMs: options.noticeTtlMs ?? 30_000,
+    budgets: options.services?.budgets ?? {}, canReadOthers: messageContent, noticeTtlMs: options.noticeTtlMs ?? 30_000,
   };
   const interactions = new DiscordInteractions(context);
   const channel = new DiscordChannelTriggers(context);
@@ -99,12 +122,12 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   await jobs.recover();
   const applicationId = client.application?.id ?? client.user?.id ?? '';
   const changed = await registerCommands(client.rest, applicationId, options.guildId);
-  log.info({ user: client.user?.tag, commandsChanged: changed, messageContent }, 'discord ready');
+  log.info({ user: client.user?.tag, commandsChanged: changed, messageContent: messageContent() }, 'discord ready');
   return {
     client,
     jobs,
     get messageContent() {
-      return messageContent;
+      return messageContent();
     },
     drain: (graceMs) => jobs.drain(graceMs),
     async stop() {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { App, LogLevel, webApi, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
 import { platformJobOptions, type BotOptions } from '../bot-options.js';
 import { platformHostsFetch } from '../../src/media/url-policy.js';
+import { TranslateError } from '../../src/errors.js';
 import { ChatJobs } from '../../src/jobs/chat-jobs.js';
 import { withBotToken } from './files.js';
 import type { Logger } from '../../src/logger.js';
@@ -29,8 +30,13 @@ export interface SlackBot {
   port: number | undefined;
   /** Stops taking new work and lets running jobs finish for up to `graceMs` (see `ChatJobs.drain`). */
   drain(graceMs: number): Promise<void>;
+  /** For /healthz: Slack answers `auth.test` for this token (one call per 30 s at most; a failure is not cached). */
+  healthy(signal: AbortSignal): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Slack's error name (`invalid_auth`, …) or the message. */
+const slackError = (err: unknown) => (err as { data?: { error?: string } }).data?.error ?? (err as Error).message ?? String(err);
 
 /** Bolt's logger interface over our pino logger. */
 function boltLogger(log: Logger): BoltLogger {
@@ -52,10 +58,15 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     token: options.botToken,
     signingSecret: options.signingSecret,
     logger: boltLogger(log),
+    // auth.test runs in `init()` below, where a bad token can be named, not as an unhandled rejection later
+    deferInitialization: true,
     // bounded retries: Slack's default policy can keep retrying a 5xx for half an hour
     clientOptions: { slackApiUrl: options.apiUrl, retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 } },
     ...(options.appToken ? { socketMode: true, appToken: options.appToken } : {}),
     ...(options.customRoutes && !options.appToken ? { customRoutes: options.customRoutes } : {}),
+  });
+  await app.init().catch((err: unknown) => {
+    throw new TranslateError('STARTUP_FAILED', `(SLACK_BOT_TOKEN was refused by Slack: ${slackError(err)}.)`, { cause: err });
   });
   app.client.on(webApi.WebClientEvent.RATE_LIMITED, () => options.metrics?.rateLimited('slack'));
   const streaming = new StreamingSupport();
@@ -72,11 +83,23 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
   }).register(app);
   await jobs.recover();
   app.error(async (err) => void log.error({ err }, 'slack handler error'));
-  const server = (await app.start(options.port)) as Server | undefined;
+  const server = (await app.start(options.port).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new TranslateError('STARTUP_FAILED', `(PORT ${options.port} is already in use: set PORT to a free port.)`, { cause: err });
+    }
+    if (options.appToken) throw new TranslateError('STARTUP_FAILED', `(SLACK_APP_TOKEN was refused by Slack: ${slackError(err)}.)`, { cause: err });
+    throw err;
+  })) as Server | undefined;
   const port = options.appToken ? undefined : (server?.address() as AddressInfo | null)?.port;
   log.info({ mode: options.appToken ? 'socket' : 'http', port }, 'slack ready');
+  let healthyUntil = 0;
   return {
     app, jobs, port,
+    async healthy() {
+      if (Date.now() < healthyUntil) return;
+      await app.client.auth.test();
+      healthyUntil = Date.now() + 30_000;
+    },
     drain: (graceMs) => jobs.drain(graceMs),
     async stop() {
       jobs.stop();

@@ -15,8 +15,12 @@ export class FieldError extends Error {
   }
 }
 
-/** A store read that must answer soon: settings decide who may do what, so a slow store refuses (fails closed). */
-const STORE_DEADLINE_MS = 2_000;
+/**
+ * A store read that must answer soon: settings decide who may do what, so a slow store refuses (fails closed). The
+ * refusal must still reach a Discord interaction inside its 3-second window, so the wait is short; a healthy store
+ * (SQLite on disk, Redis nearby) answers in milliseconds.
+ */
+const STORE_DEADLINE_MS = 1_000;
 
 async function readOrRefuse<T>(read: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -87,7 +87,7 @@ describe('Discord without the Message Content intent', () => {
       const note = s.postVoiceMessage(s.bob);
       s.discord.addReaction(s.channel.id, note.id, s.alice.id, '🇯🇵');
       const hint = await s.discord.waitFor(() => botMessages(s).find((m) => m.referencedMessageId === note.id), 10_000);
-      expect(hint.content).toContain('**Translate** command from the message menu');
+      expect(hint.content).toBe(`<@${s.alice.id}> ⚠️ I can't see the files of other people's messages here. Use the Translate command from the message's menu instead.`);
       expect(s.model.requests).toHaveLength(0);
       // the context menu still works: its target carries the attachments
       const h = await s.discord.messageCommand({ userId: s.alice.id, channelId: s.channel.id, name: 'Translate', targetMessageId: note.id });
