@@ -51,6 +51,7 @@ export type ErrorCode =
   | 'FILES_HIDDEN'
   | 'RETRY_GONE'
   | 'RESTARTING'
+  | 'REPLY_EXPIRING'
   | 'CHANNEL_NOT_ALLOWED'
   | 'NOT_ALLOWED'
   | 'INTERRUPTED'
@@ -98,6 +99,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   NO_MEDIA: 'That message has no audio or video file to translate.',
   RETRY_GONE: 'This translation can no longer be retried here; ask for it again.',
   RESTARTING: 'The bot is restarting; ask again in a minute.',
+  REPLY_EXPIRING: 'A private reply can only be updated for 15 minutes, so this one stops here; for a recording this long, ask without "private".',
   FILES_HIDDEN: "I can't see the files of other people's messages here. Use the Translate command from the message's menu instead.",
   CHANNEL_NOT_ALLOWED: 'The translator is not enabled in this channel.',
   NOT_ALLOWED: 'Only server admins can change that setting.',

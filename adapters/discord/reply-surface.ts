@@ -12,7 +12,12 @@ export type ReplyPlace =
 
 /**
  * Interaction tokens live 15 minutes. A minute before, a public reply switches to the bot token: its messages are
- * edited, and new parts posted, through the channel routes (ephemeral replies cannot be, and keep the webhook).
+ * edited, and new parts posted, through the channel routes. Ephemeral replies cannot be: they are only writable
+ * until then (`writableUntil`), and the core ends them there.
+ *
+ * Webhook routes (`/webhooks/{app}/{token}/…`) are sent with `auth: false`: they are authorised by the interaction
+ * token in the path, and @discordjs/rest clears the bot's own token on any 401 — an expired interaction token must
+ * never take the bot's credentials with it.
  */
 export const INTERACTION_HANDOFF_MS = 14 * 60_000;
 
@@ -38,6 +43,11 @@ export class DiscordReplySurface implements ChatSurface<string> {
     private readonly clock: Clock,
   ) {}
 
+  get writableUntil(): number | undefined {
+    const p = this.place;
+    return p.kind === 'interaction' && p.ephemeral ? p.createdAt + INTERACTION_HANDOFF_MS : undefined;
+  }
+
   setHeader(header: ReplyHeader): void {
     this.header = header;
   }
@@ -50,10 +60,10 @@ export class DiscordReplySurface implements ChatSurface<string> {
       const replyTo = this.firstId ?? (p.kind === 'channel' ? p.replyTo : undefined);
       posted = await this.postToChannel(body, replyTo);
     } else if (view.part === 0 && p.original === 'deferred') {
-      posted = (await this.rest.patch(Routes.webhookMessage(p.applicationId, p.token, '@original'), { body })) as Posted;
+      posted = (await this.rest.patch(Routes.webhookMessage(p.applicationId, p.token, '@original'), { body, auth: false })) as Posted;
     } else {
       posted = (await this.rest.post(Routes.webhook(p.applicationId, p.token), {
-        body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 }, query: new URLSearchParams({ wait: 'true' }),
+        body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 }, query: new URLSearchParams({ wait: 'true' }), auth: false,
       })) as Posted;
     }
     this.firstId ??= posted.id;
@@ -63,10 +73,8 @@ export class DiscordReplySurface implements ChatSurface<string> {
   async edit(message: string, view: ReplyView): Promise<void> {
     const body = renderView(view, this.header, this.jobId);
     const p = this.place;
-    const route = p.kind === 'channel' || this.useBotToken()
-      ? Routes.channelMessage(p.channelId, message)
-      : Routes.webhookMessage(p.applicationId, p.token, message);
-    await this.rest.patch(route, { body });
+    if (p.kind === 'channel' || this.useBotToken()) await this.rest.patch(Routes.channelMessage(p.channelId, message), { body });
+    else await this.rest.patch(Routes.webhookMessage(p.applicationId, p.token, message), { body, auth: false });
   }
 
   /** A channel message with the bot token, replying to `replyTo` when given. */
@@ -86,7 +94,7 @@ export class DiscordReplySurface implements ChatSurface<string> {
       // voice messages cannot be ephemeral: the private copy is a plain audio file only the requester sees
       await this.rest.post(Routes.webhook(p.applicationId, p.token), {
         files: [{ name: 'translation.ogg', data: note.ogg, contentType: 'audio/ogg' }],
-        body: { content: '🔊 Translated speech', flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } },
+        body: { content: '🔊 Translated speech', flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } }, auth: false,
       });
       return;
     }
@@ -118,7 +126,7 @@ export class DiscordReplySurface implements ChatSurface<string> {
   private async postExtra(body: object, files?: RawFile[]): Promise<void> {
     const p = this.place;
     if (p.kind === 'interaction' && !this.useBotToken()) {
-      await this.rest.post(Routes.webhook(p.applicationId, p.token), { ...(files ? { files } : {}), body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 } });
+      await this.rest.post(Routes.webhook(p.applicationId, p.token), { ...(files ? { files } : {}), body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 }, auth: false });
     } else {
       await this.postToChannel(body, this.firstId, files);
     }

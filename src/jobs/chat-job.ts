@@ -86,9 +86,11 @@ export async function runChatJob<M>(
     result = obtained.result;
     from = obtained.from;
   } catch (err) {
-    // a shutdown aborts with INTERRUPTED: shown as such (with Retry), not as a user's cancel
-    const error = isTranslateError(signal.reason, 'INTERRUPTED') ? signal.reason : asTranslateError(err);
-    const cancelled = error.code === 'CANCELLED' || (signal.aborted && error.code !== 'INTERRUPTED');
+    // an abort with a reason of its own (a shutdown's INTERRUPTED, a reply about to expire) is shown as that reason,
+    // not as a user's cancel
+    const reason = signal.aborted && isTranslateError(signal.reason) ? signal.reason : undefined;
+    const error = reason && reason.code !== 'CANCELLED' ? reason : asTranslateError(err);
+    const cancelled = error.code === 'CANCELLED' || (signal.aborted && !reason);
     log.info({ code: error.code, cause: error.cause }, cancelled ? 'cancelled' : 'failed');
     await stream
       .end(cancelled ? { status: 'cancelled' } : { status: 'failed', error })

@@ -122,6 +122,7 @@ export class ChatJobs<P> {
     return recoverInterrupted<P>(
       this.store.journal, this.owner, (entry) => this.options.surfaceFor(entry.place, entry.jobId),
       (entry) => this.registry.remember(entry.jobId, entry.request, entry.requesterId), this.options.deps.logger,
+      () => this.clock.now(),
     );
   }
 
@@ -241,10 +242,11 @@ export class ChatJobs<P> {
     }
     this.gauge();
     const source = this.options.authorize ? this.options.authorize(request.source) : request.source;
+    const expiry = this.watchExpiry(surface.writableUntil, job.controller);
     const outcome = await runChatJob(
       { id: job.id, source, fileName: request.fileName, ask: request.ask, fileKey: request.fileKey, scope: request.scope },
       surface, { ...this.options.deps, budget: this.budgets.get(this.options.scopeOf(place)) }, job.controller.signal,
-    );
+    ).finally(() => clearInterval(expiry));
     // an interrupted job stays in the journal: the next start re-offers it with Retry
     if (store && !(outcome.status === 'failed' && outcome.code === 'INTERRUPTED')) {
       await store.journal.remove(job.id).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
@@ -255,6 +257,16 @@ export class ChatJobs<P> {
     });
     queueMicrotask(() => this.gauge());
     return outcome;
+  }
+
+  /** Ends a job whose reply is about to become unwritable (checked each second against the clock). */
+  private watchExpiry(until: number | undefined, controller: AbortController): NodeJS.Timeout | undefined {
+    if (until === undefined) return undefined;
+    const timer = setInterval(() => {
+      if (this.clock.now() >= until) controller.abort(new TranslateError('REPLY_EXPIRING'));
+    }, 1_000);
+    timer.unref();
+    return timer;
   }
 
   private gauge(): void {

@@ -27,6 +27,7 @@ export function journaledSurface<M>(surface: ChatSurface<M>, journal: JobJournal
       await journal.setView(jobId, String(message), { part: view.part, text: view.text }).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
       await surface.edit(message, view);
     },
+    writableUntil: surface.writableUntil,
     postVoiceNote: (n) => surface.postVoiceNote(n),
     postNotice: (t) => surface.postNotice(t),
     postTextFile: (n, t) => surface.postTextFile(n, t),
@@ -36,18 +37,24 @@ export function journaledSurface<M>(surface: ChatSurface<M>, journal: JobJournal
 /**
  * On start: every job this process (`owner`) left in the journal — killed mid-stream, or stopped by a shutdown —
  * gets its reply finished as "interrupted" with its text kept and a Retry button, and its request handed to
- * `remember` so Retry works. Returns how many replies were finished.
+ * `remember` so Retry works. Each entry gets one attempt and then leaves the journal, finished or not: a reply the
+ * platform no longer lets us write (an expired interaction token, a deleted message) is never tried again, and one
+ * whose surface is past `writableUntil` is not tried at all. Returns how many replies were finished.
  */
 export async function recoverInterrupted<P>(
-  journal: JobJournal, owner: string, surfaceFor: (entry: JournalEntry<P>) => ChatSurface<string> | undefined,
-  remember: (entry: JournalEntry<P>) => void, log: Logger,
+  journal: JobJournal, owner: string, surfaceFor: (entry: JournalEntry<P>) => ChatSurface<string>,
+  remember: (entry: JournalEntry<P>) => void, log: Logger, now: () => number = Date.now,
 ): Promise<number> {
   const entries = await journal.list<P>(owner);
   let finished = 0;
   for (const entry of entries) {
     try {
       const surface = surfaceFor(entry);
-      if (!surface) continue;
+      const until = surface.writableUntil;
+      if (until !== undefined && now() >= until + 60_000) {
+        log.info({ jobId: entry.jobId }, 'interrupted reply can no longer be written (its token expired); dropped');
+        continue;
+      }
       if (entry.header) surface.setHeader(entry.header);
       remember(entry);
       const outcome = { status: 'failed' as const, error: new TranslateError('INTERRUPTED') };
@@ -55,10 +62,11 @@ export async function recoverInterrupted<P>(
       const last = views.at(-1);
       if (last) await surface.edit(last[0], { part: last[1].part, text: last[1].text, final: true, continued: false, outcome });
       else await surface.post({ part: 0, text: '', final: true, continued: false, outcome });
-      await journal.remove(entry.jobId);
       finished++;
     } catch (err) {
-      log.error({ err, jobId: entry.jobId }, 'could not finish an interrupted reply');
+      log.warn({ err, jobId: entry.jobId }, 'could not finish an interrupted reply; dropped');
+    } finally {
+      await journal.remove(entry.jobId).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
     }
   }
   if (entries.length) log.info({ found: entries.length, finished }, 'interrupted replies finished');

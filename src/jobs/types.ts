@@ -45,6 +45,11 @@ export interface ReplyHeader {
  *   longer than `LONG_TEXT_CHARS` (several messages): easier to read, copy and keep than a run of messages.
  */
 export interface ChatSurface<M = unknown> extends ReplySurface<M> {
+  /**
+   * Clock time after which this reply can no longer be written (a Discord ephemeral reply lives on a 15-minute
+   * token), or undefined. The job is ended with REPLY_EXPIRING just before, so the reply never stays "translating…".
+   */
+  readonly writableUntil?: number | undefined;
   setHeader(header: ReplyHeader): void;
   postVoiceNote(note: VoiceNote): Promise<void>;
   postNotice(text: string): Promise<void>;

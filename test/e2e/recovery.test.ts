@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordEmulator, type Channel, type DiscordEmulator, type User } from '../emulators/discord/index.js';
 import { startModelEmulator, type ModelEmulator } from '../emulators/model/index.js';
+import { openStore } from '../../src/store/open-store.js';
 import { fixtures } from '../support/media-fixtures.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/livetranslate.js');
@@ -48,11 +49,11 @@ describe('crash recovery and shutdown (real processes, SQLite store)', () => {
   }
 
   let calls = 0;
-  async function slowTranslation() {
+  async function slowTranslation(options: Record<string, string | boolean> = {}) {
     // different bytes each time, so an earlier result in the cache does not answer at once
     const seconds = 1 + ++calls / 100;
     model.configure({ text: 'These words arrive slowly, one after another, and the process dies before the end. '.repeat(3), chunkDelayMs: 150, audioSeconds: 1 });
-    const h = await discord.slashCommand({ userId: user.id, channelId: channel.id, name: 'translate', options: { to: 'en' }, attachments: { file: { name: 'a.wav', data: fixtures.wav(seconds), contentType: 'audio/wav' } } });
+    const h = await discord.slashCommand({ userId: user.id, channelId: channel.id, name: 'translate', options: { to: 'en', ...options }, attachments: { file: { name: 'a.wav', data: fixtures.wav(seconds), contentType: 'audio/wav' } } });
     await discord.waitFor(() => discord.interaction(h).original?.content.includes('These words') || undefined, 15_000);
     return h;
   }
@@ -113,5 +114,34 @@ describe('crash recovery and shutdown (real processes, SQLite store)', () => {
     expect(ended.content).not.toContain('translating…');
     expect(JSON.stringify(ended.components)).toContain('Retry');
     expect(bot.log()).toContain('shutting down');
+  }, 60_000);
+
+  it('restart after a crash with a private reply whose token has since expired: starts, drops the entry, keeps its own token', async () => {
+    const first = await start();
+    const h = await slowTranslation({ private: true });
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    // the bot was down for 20 minutes: Discord answers the old interaction token with 401 (50027)
+    discord.advanceTime(20 * 60_000);
+    const second = await start();
+    try {
+      await discord.waitFor(() => second.log().includes('could not finish an interrupted reply; dropped') || undefined, 10_000);
+      const store = await openStore(env.STORE_URL!);
+      try {
+        expect(await store.journal.list('default:discord')).toEqual([]);
+      } finally {
+        await store.close();
+      }
+      expect(discord.interaction(h).original!.content).toContain('translating…'); // nothing could reach it
+      // the 401 on the interaction token did not take the bot's own token: a new job goes through
+      model.configure({ text: 'After the restart.', chunkDelayMs: 5, audioSeconds: 1 });
+      const next = await discord.slashCommand({ userId: user.id, channelId: channel.id, name: 'translate', options: { to: 'en' }, attachments: { file: { name: 'b.wav', data: fixtures.wav(1.37), contentType: 'audio/wav' } } });
+      const done = await discord.waitFor(() => { const o = discord.interaction(next).original; return o && /characters/.test(o.content) ? o : undefined; }, 15_000);
+      expect(done.content).toContain('After the restart.');
+      await discord.waitFor(() => discord.messages(channel.id).find((m) => m.voiceMessage && m.referencedMessageId === done.id), 15_000);
+    } finally {
+      second.child.kill('SIGTERM');
+      await new Promise((r) => second.child.once('exit', r));
+    }
   }, 60_000);
 });
