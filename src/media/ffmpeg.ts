@@ -25,11 +25,12 @@ export interface FfmpegLimits {
   timeoutMs?: number | undefined;
 }
 
-/** Our sniffed format → ffmpeg's demuxer name (`ffmpeg -formats`); RF64 is read by the wav demuxer. */
+/** Our sniffed format → ffmpeg's demuxer name (`ffmpeg -formats`); RF64 is read by the wav demuxer, MPEG audio layers I/II by mp3. */
 const DEMUXER: Record<string, string> = {
   wav: 'wav', rf64: 'wav', mp3: 'mp3', aac: 'aac', amr: 'amr', flac: 'flac', aiff: 'aiff', caf: 'caf',
   '3gp': 'mov', m4a: 'mov', mp4: 'mov', mov: 'mov', 'ogg-opus': 'ogg', 'ogg-vorbis': 'ogg', webm: 'matroska',
-  mkv: 'matroska', avi: 'avi', asf: 'asf', mpegts: 'mpegts', mpeg: 'mpeg', flv: 'flv',
+  mkv: 'matroska', avi: 'avi', asf: 'asf', mpegts: 'mpegts', mpeg: 'mpeg', flv: 'flv', mp2: 'mp3', ac3: 'ac3',
+  wavpack: 'wv', voc: 'voc', ogg: 'ogg',
 };
 
 export const DEFAULT_FFMPEG_TIMEOUT_MS = 120_000;

@@ -11,7 +11,9 @@ const BY_EXT: Record<string, [MediaFormat, 'audio' | 'video' | undefined]> = {
   '3gp': ['3gp', undefined], '3g2': ['3gp', undefined], mp4: ['mp4', undefined], m4v: ['mp4', 'video'],
   mov: ['mov', undefined], qt: ['mov', undefined], webm: ['webm', undefined], mkv: ['mkv', undefined],
   mka: ['mkv', 'audio'], avi: ['avi', undefined], aif: ['aiff', 'audio'], asf: ['asf', undefined],
-  mts: ['mpegts', undefined], mpg: ['mpeg', undefined], flv: ['flv', undefined],
+  mts: ['mpegts', undefined], mpg: ['mpeg', undefined], flv: ['flv', undefined], mp2: ['mp2', 'audio'],
+  mp1: ['mp2', 'audio'], ac3: ['ac3', 'audio'], wv: ['wavpack', 'audio'], voc: ['voc', 'audio'], spx: ['ogg', 'audio'],
+  ogv: ['ogg', undefined], ogm: ['ogg', undefined], ogx: ['ogg', undefined],
 };
 
 const ISO_FORMATS: ReadonlySet<MediaFormat> = new Set(['mp4', 'mov', '3gp', 'm4a']);

@@ -22,7 +22,7 @@ const MIME: Record<string, string> = {
 };
 
 /** Containers whose kind only their streams tell (MP4, MOV and 3GP are told by their tracks in inspect.ts). */
-const MAY_HOLD_VIDEO: ReadonlySet<MediaFormat> = new Set(['webm', 'mkv', 'avi', 'asf', 'mpegts', 'mpeg', 'flv']);
+const MAY_HOLD_VIDEO: ReadonlySet<MediaFormat> = new Set(['webm', 'mkv', 'avi', 'asf', 'mpegts', 'mpeg', 'flv', 'ogg']);
 
 /** MP3 for what ffmpeg converts: a quarter of the size of WAV, so the inline upload stays small. */
 const FFMPEG_TO_MP3 = ['-vn', '-ac', '1', '-ar', '24000', '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'];

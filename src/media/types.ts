@@ -17,8 +17,9 @@ export type MediaSource =
 export type MediaFormat =
   | 'wav' | 'mp3' | 'aac' | 'amr' | '3gp' | 'm4a' | 'flac' | 'ogg-opus' | 'ogg-vorbis' | 'webm' | 'mkv'
   | 'mp4' | 'mov' | 'avi'
-  // converted by ffmpeg: RF64/BW64, AIFF, Apple CAF, ASF (WMA/WMV), MPEG transport and program streams, FLV
-  | 'rf64' | 'aiff' | 'caf' | 'asf' | 'mpegts' | 'mpeg' | 'flv';
+  // converted by ffmpeg: RF64/BW64, AIFF, Apple CAF, ASF (WMA/WMV), MPEG transport and program streams, FLV, MPEG
+  // audio layers I/II, AC-3, WavPack, Creative Voice, and any other Ogg (Speex, Theora video...)
+  | 'rf64' | 'aiff' | 'caf' | 'asf' | 'mpegts' | 'mpeg' | 'flv' | 'mp2' | 'ac3' | 'wavpack' | 'voc' | 'ogg';
 
 export interface MediaInfo {
   kind: 'audio' | 'video';

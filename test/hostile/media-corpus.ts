@@ -11,8 +11,8 @@
  * - `videoOnly(ext)`: a test picture without any audio stream.
  * - `wavDeclaring(declared, holds)`: a 16 kHz mono WAV whose `data` chunk header declares `declared` seconds but
  *   whose bytes hold `holds` seconds.
- * - `otherFormat(name)`: a 2 s 440 Hz tone in RF64, AIFF, CAF, WMA (ASF), MPEG-TS (with a picture) or AVI (with a
- *   picture).
+ * - `OTHER_FORMATS[name]()`: a 2 s 440 Hz tone in RF64, AIFF, CAF, WMA (ASF), MP2, AC-3, WavPack, Creative Voice,
+ *   Ogg Speex, or with a picture in MPEG-TS, AVI, MPEG-PS or Ogg Theora.
  */
 import { ffmpegFixture } from '../support/media-fixtures.js';
 
@@ -59,6 +59,14 @@ export const OTHER_FORMATS = {
   wma: () => ffmpegFixture('wma', [...tone(2), '-c:a', 'wmav2']),
   mpegts: () => ffmpegFixture('ts', [...picture(2), ...tone(2), '-c:v', 'mpeg2video', '-c:a', 'mp2', '-shortest']),
   avi: () => ffmpegFixture('avi', [...picture(2), ...tone(2), '-c:v', 'mpeg4', '-c:a', 'libmp3lame', '-shortest']),
+  mpeg: () => ffmpegFixture('mpg', [...picture(2), ...tone(2), '-c:v', 'mpeg2video', '-c:a', 'mp2', '-shortest', '-f', 'vob']),
+  mp2: () => ffmpegFixture('mp2', tone(2)),
+  ac3: () => ffmpegFixture('ac3', tone(2)),
+  wavpack: () => ffmpegFixture('wv', [...tone(2), '-c:a', 'wavpack']),
+  // VOC stores its rate as 1,000,000 / (256 - n): 8 kHz is exact, 44.1 kHz is not (it plays 1.4% flat)
+  voc: () => ffmpegFixture('voc', [...tone(2), '-ar', '8000', '-c:a', 'pcm_u8']),
+  speex: () => ffmpegFixture('spx', [...tone(2), '-ar', '16000', '-c:a', 'libspeex']),
+  ogv: () => ffmpegFixture('ogv', [...picture(2), ...tone(2), '-c:v', 'libtheora', '-c:a', 'libvorbis', '-shortest']),
 };
 
 export function wavDeclaring(declared: number, holds: number): Buffer {

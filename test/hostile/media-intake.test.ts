@@ -117,7 +117,7 @@ describe('every format ffmpeg decodes is converted, not refused as "not audio or
   it.each(Object.keys(OTHER_FORMATS) as Array<keyof typeof OTHER_FORMATS>)('%s', async (name) => {
     const media = await prepareMedia(bytes(OTHER_FORMATS[name]()), opts);
     expect(media.sent).toMatchObject({ kind: 'audio', format: 'mp3', transcodedBy: 'ffmpeg' });
-    expect(media.source.kind).toBe(name === 'mpegts' || name === 'avi' ? 'video' : 'audio');
+    expect(media.source.kind).toBe(['mpegts', 'avi', 'mpeg', 'ogv'].includes(name) ? 'video' : 'audio');
     expect(media.source.durationSecs).toBeCloseTo(2, 0);
     if (media.part.type !== 'input_audio') throw new Error('expected audio');
     const pcm = audioOf(media.part.input_audio.data);
