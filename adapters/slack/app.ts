@@ -8,6 +8,7 @@ import { ChatJobs } from '../../src/jobs/chat-jobs.js';
 import { withBotToken } from './files.js';
 import type { Logger } from '../../src/logger.js';
 import { EDIT_LIMITS } from '../../src/reply/edit-budget.js';
+import { dedupeEvents } from './event-dedupe.js';
 import { SlackHandlers } from './handlers.js';
 import { SlackReplySurface, StreamingSupport, type SlackPlace } from './reply-surface.js';
 
@@ -77,6 +78,9 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     surfaceFor: (place, jobId) => new SlackReplySurface(app.client, place, jobId, streaming, options.intake.ffmpegPath),
     scopeOf: (place) => `team:${place.teamId}`,
   });
+  const events = dedupeEvents(app);
+  options.metrics?.trackSize('slack', 'event_ids', () => events.seen);
+  options.metrics?.trackSize('slack', 'streaming_refusals', () => streaming.size);
   new SlackHandlers({
     jobs, client: app.client, logger: log, store: options.store,
     prices: options.prices ?? { inputPerMillion: undefined, outputPerMillion: undefined }, budgets: options.services?.budgets ?? {},

@@ -18,6 +18,10 @@ export interface SlackPlace {
 /** Which workspaces refused native streaming (remembered for the process's life, per workspace). */
 export class StreamingSupport {
   private readonly refused = new Set<string>();
+  /** Workspaces remembered (one entry per workspace that refused; bounded by the workspaces the bot is in). */
+  get size(): number {
+    return this.refused.size;
+  }
   allowed(teamId: string): boolean {
     return !this.refused.has(teamId);
   }

@@ -79,7 +79,7 @@ describe('runChatJob (core against a recording surface, model emulator behind)',
     const outcome = await runChatJob(spec(), s, deps, new AbortController().signal);
     expect(outcome).toMatchObject({ status: 'done', text: 'Dinner is at eight.', voice: 'posted', truncated: false });
     expect(s.calls[0]).toMatchObject({ kind: 'post', view: { text: '', final: false } });
-    expect(s.headers.at(-1)).toEqual({ languages: '🇨🇳 Chinese → 🇺🇸 English', voice: 'Cherry', fileName: 'note.wav', notices: [] });
+    expect(s.headers.at(-1)).toEqual({ languages: '🇨🇳 Chinese → 🇺🇸 English', voice: 'Cherry', fileName: 'note.wav', notices: [], targetName: 'English' });
     expect(s.last()).toMatchObject({ text: 'Dinner is at eight.', final: true, outcome: { status: 'done' } });
     const footer = (s.last().outcome as { footer: string }).footer;
     expect(footer).toMatch(/^19 characters · \d+ tokens · 1\.5 s of speech$/);

@@ -61,6 +61,11 @@ export class ChatJobs<P> {
     this.budgets = new EditBudgets({ ...options.limits, clock: this.clock });
     this.rate = new TriggerRate(options.triggersPerMinute ?? 20, now);
     this.owner = `${options.instance ?? 'default'}:${options.platform}`;
+    const track = options.metrics?.trackSize.bind(options.metrics, options.platform);
+    track?.('edit_budgets', () => this.budgets.size);
+    track?.('pending_choices', () => this.choices.size);
+    track?.('trigger_windows', () => this.rate.size);
+    track?.('retry_requests', () => this.registry.remembered);
   }
 
   /** Jobs running now. */

@@ -97,6 +97,11 @@ export class JobRegistry<R> {
     return this.running.size;
   }
 
+  /** Finished jobs remembered for Retry (pruned after `retryWindowMs`). */
+  get remembered(): number {
+    return this.finished.size;
+  }
+
   /** Aborts everything (shutdown); the jobs end with `reason` (default CANCELLED). */
   cancelAll(reason: TranslateError = new TranslateError('CANCELLED')): void {
     for (const job of this.running.values()) job.controller.abort(reason);

@@ -13,6 +13,10 @@ export class PendingChoices {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  get size(): number {
+    return this.entries.size;
+  }
+
   remember(where: TriggerWhere, messageId: string, files: TriggerFile[]): void {
     this.prune();
     this.entries.set(key(where, messageId), { files, channelId: where.channelId, at: this.now() });

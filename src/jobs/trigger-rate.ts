@@ -10,6 +10,11 @@ export class TriggerRate {
 
   constructor(private readonly perMinute: number, private readonly now: () => number = Date.now) {}
 
+  /** Users with a window kept (pruned past 10,000 to those active in the last minute). */
+  get size(): number {
+    return this.windows.size;
+  }
+
   /** Counts one trigger of `key`, or throws TOO_MANY_TRIGGERS (counting nothing) when the window is full. */
   take(key: string): void {
     if (!(this.perMinute > 0)) return;

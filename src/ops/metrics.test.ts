@@ -70,3 +70,17 @@ describe('createMetrics', () => {
     expect(bodyA).toContain('nodejs_heap_size_used_bytes');
   });
 });
+
+describe('memory_entries', () => {
+  it('reports the size of each tracked map at scrape time, the latest registration winning', async () => {
+    const m = createMetrics({ processMetrics: false });
+    let n = 3;
+    m.trackSize('discord', 'edit_budgets', () => n);
+    m.trackSize('slack', 'event_ids', () => 7);
+    expect((await m.render()).body).toContain('livetranslate_memory_entries{platform="discord",map="edit_budgets"} 3');
+    n = 5;
+    const body = (await m.render()).body;
+    expect(body).toContain('livetranslate_memory_entries{platform="discord",map="edit_budgets"} 5');
+    expect(body).toContain('livetranslate_memory_entries{platform="slack",map="event_ids"} 7');
+  });
+});

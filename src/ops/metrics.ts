@@ -16,6 +16,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  *   | `model_tokens_total` | counter | `direction` = `in` \| `out` |
  *   | `cache_hits_total`, `cache_misses_total` | counter | |
  *   | `platform_rate_limited_total` | counter | `platform` = `discord` \| `slack` |
+ *   | `memory_entries` | gauge | `platform`, `map` (see `TrackedMap`): entries of in-memory maps that grow with traffic |
  * - Label values are closed unions (below), so a label can never grow without bound.
  * - Every method is cheap, synchronous and never throws; call it at the moment the thing happens.
  */
@@ -57,7 +58,17 @@ export interface TokenCounts {
   outputTokens: number;
 }
 
+/**
+ * In-memory maps that grow with traffic, each pruned by its owner; their sizes are exported so a leak shows:
+ * `edit_budgets` (one per rate-limit scope), `pending_choices` ("Translate to…" menus), `trigger_windows` (per-user
+ * abuse-limit windows), `retry_requests` (finished jobs kept for Retry), `event_ids` (Slack deliveries seen),
+ * `streaming_refusals` (Slack workspaces without native streaming).
+ */
+export type TrackedMap = 'edit_budgets' | 'pending_choices' | 'trigger_windows' | 'retry_requests' | 'event_ids' | 'streaming_refusals';
+
 export interface Metrics {
+  /** Reports `size()` as `memory_entries{platform, map}` at every scrape (the latest registration of a pair wins). */
+  trackSize(platform: 'discord' | 'slack', map: TrackedMap, size: () => number): void;
   /** One finished job (every job ends exactly once, whatever the outcome). */
   jobFinished(job: JobLabels): void;
   /** Observes the model timings of one request; pass `result.timings` as it is. */
@@ -117,6 +128,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: `${prefix}platform_rate_limited_total`, help: 'HTTP 429 responses seen from a chat platform.',
     labelNames: ['platform'] as const, registers,
   });
+  const sizes = new Map<string, { platform: string; map: string; size: () => number }>();
+  new Gauge({
+    name: `${prefix}memory_entries`, help: 'Entries of in-memory maps that grow with traffic (each is pruned).',
+    labelNames: ['platform', 'map'] as const, registers,
+    collect() {
+      for (const s of sizes.values()) this.set({ platform: s.platform, map: s.map }, count(s.size()));
+    },
+  });
   // series that exist from the start, so rate() sees their first increase
   tokens.inc({ direction: 'in' }, 0);
   tokens.inc({ direction: 'out' }, 0);
@@ -124,6 +143,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   limited.inc({ platform: 'slack' }, 0);
 
   return {
+    trackSize: (platform, map, size) => void sizes.set(`${platform}:${map}`, { platform, map, size }),
     jobFinished: (job) => jobs.inc({ platform: job.platform, trigger: job.trigger, outcome: job.outcome }),
     modelTimings(timings) {
       const first = seconds(timings.firstTextMs);

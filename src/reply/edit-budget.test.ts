@@ -121,3 +121,20 @@ describe('EditBudgets', () => {
     expect(order).toEqual(['a1', 'b1', 'a2']);
   });
 });
+
+describe('EditBudgets: forgetting', () => {
+  it('drops budgets unused for 15 minutes once there are many, and keeps recent ones', () => {
+    let now = 0;
+    const clock = { now: () => now, sleep: async () => undefined };
+    const budgets = new EditBudgets({ writes: 5, perMs: 5_000, clock });
+    for (let i = 0; i < 256; i++) void budgets.get(`webhook:${i}`).acquire();
+    now = 16 * 60_000;
+    const recent = budgets.get('webhook:recent');
+    void recent.acquire();
+    expect(budgets.size).toBe(1);
+    now += 60_000;
+    for (let i = 0; i < 255; i++) budgets.get(`later:${i}`);
+    budgets.get('one-more');
+    expect(budgets.get('webhook:recent')).toBe(recent);
+  });
+});

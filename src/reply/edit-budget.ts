@@ -45,7 +45,15 @@ export class EditBudget implements WriteBudget {
     this.writes = Math.floor(options.writes);
     this.perMs = options.perMs;
     this.clock = options.clock ?? systemClock;
+    this.lastUsed = this.clock.now();
   }
+
+  /** Nobody waits and nothing was granted for `ms`: whoever used it is long gone, so it can be forgotten. */
+  idleFor(ms: number): boolean {
+    return this.waiting === 0 && this.clock.now() - this.lastUsed > Math.max(ms, this.perMs);
+  }
+
+  private lastUsed: number;
 
   /** Callers currently queued. */
   get waiting(): number {
@@ -54,6 +62,7 @@ export class EditBudget implements WriteBudget {
 
   acquire(priority: WritePriority = 'normal', signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    this.lastUsed = this.clock.now();
     if (this.waiting === 0 && this.freeSlots() > 0) {
       this.grants.push(this.clock.now());
       return Promise.resolve();
@@ -124,6 +133,9 @@ export class EditBudget implements WriteBudget {
  * first use with the registry's limits. Budgets are kept for the registry's lifetime (a few numbers per scope), so
  * two replies in one scope can never end up with two budgets.
  */
+/** An edit budget unused this long is dropped from `EditBudgets` (an interaction token's scope dies after 15 min). */
+export const BUDGET_FORGET_MS = 15 * 60_000;
+
 export class EditBudgets {
   private readonly budgets = new Map<string, EditBudget>();
 
@@ -132,6 +144,8 @@ export class EditBudgets {
   get(scopeKey: string): EditBudget {
     let budget = this.budgets.get(scopeKey);
     if (!budget) {
+      // one scope per interaction token on Discord (dead after 15 minutes): forget budgets unused for that long
+      if (this.budgets.size >= 256) for (const [k, b] of this.budgets) if (b.idleFor(BUDGET_FORGET_MS)) this.budgets.delete(k);
       budget = new EditBudget(this.options);
       this.budgets.set(scopeKey, budget);
     }

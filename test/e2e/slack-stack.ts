@@ -22,9 +22,12 @@ export interface SlackStack {
   close(): Promise<void>;
 }
 
-export async function startSlackStack(options: { nativeStreaming?: boolean; socketMode?: boolean; rateLimitWindowMs?: number; storeUrl?: string } = {}): Promise<SlackStack> {
+export async function startSlackStack(options: { nativeStreaming?: boolean; socketMode?: boolean; rateLimitWindowMs?: number; storeUrl?: string; botEvents?: string[] } = {}): Promise<SlackStack> {
   const model = await startModelEmulator({ chunkDelayMs: 20 });
-  const slack = await startSlackEmulator({ nativeStreaming: options.nativeStreaming ?? true, ...(options.rateLimitWindowMs ? { rateLimitWindowMs: options.rateLimitWindowMs } : {}) });
+  const slack = await startSlackEmulator({
+    nativeStreaming: options.nativeStreaming ?? true, ...(options.rateLimitWindowMs ? { rateLimitWindowMs: options.rateLimitWindowMs } : {}),
+    ...(options.botEvents ? { botEvents: options.botEvents } : {}),
+  });
   const channel = slack.createChannel({ name: 'general' });
   const alice = slack.createUser({ name: 'alice', locale: 'ja-JP' });
   const bob = slack.createUser({ name: 'bob', locale: 'en-US' });

@@ -17,6 +17,8 @@ export interface Ctx {
   nativeStreaming: boolean;
   streamingRefusalError: string;
   ackTimeoutMs: number;
+  /** The app's bot event subscriptions (manifest `bot_events`); undefined = every event is delivered. */
+  botEvents: ReadonlySet<string> | undefined;
   calls: RecordedCall[];
   deliveries: Delivery[];
   downloads: DownloadRecord[];
@@ -29,6 +31,9 @@ export type ApiResult = { ok: true; [key: string]: unknown } | { ok: false; erro
 export type Args = Record<string, unknown>;
 
 export type MethodHandler = (args: Args, call: { token: string }) => ApiResult;
+
+/** Whether the app subscribed to `event` (e.g. `message.channels`, `reaction_added`): Slack sends only those. */
+export const subscribed = (ctx: Ctx, event: string): boolean => !ctx.botEvents || ctx.botEvents.has(event);
 
 export const fail = (error: string, extra: Record<string, unknown> = {}): ApiResult => ({ ok: false, error, ...extra });
 

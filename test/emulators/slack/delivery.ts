@@ -46,6 +46,7 @@ export class Deliverer {
     payload: Record<string, unknown>,
     extras: { triggerId?: string; responseUrl?: string } = {},
     onAck?: (d: Delivery) => void,
+    retryHeaders: Record<string, string> = {},
   ): Promise<Delivery> {
     const d: Delivery = {
       transport: this.socket.connected ? 'socket' : 'http',
@@ -76,7 +77,7 @@ export class Deliverer {
     }
     if (!this.endpoint) throw new Error('No bot endpoint set (setBotEndpoint) and no Socket Mode connection');
     const { body, contentType } = encode(kind, payload);
-    const sent = this.post(body, { 'content-type': contentType, ...this.signatureHeaders(body) }).then(
+    const sent = this.post(body, { 'content-type': contentType, ...this.signatureHeaders(body), ...retryHeaders }).then(
       (r) => {
         d.status = r.status;
         settle(r.status === 200, r.body, parseJson(r.body) ?? (r.body || undefined));
@@ -89,6 +90,13 @@ export class Deliverer {
     await Promise.race([sent, timer]);
     if (d.ackMs === undefined) d.timedOut = true;
     return d;
+  }
+
+  /** An event delivered again, as Slack retries: same body and event_id, with the retry headers (HTTP mode). */
+  redeliver(d: Delivery, reason: string): Promise<Delivery> {
+    if (d.type !== 'event_callback') throw new Error('Slack retries event deliveries only');
+    if (this.socket.connected) throw new Error('redeliver: HTTP mode only in this emulator');
+    return this.deliver({ type: 'event_callback', socket: 'events_api' }, d.payload, {}, undefined, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': reason });
   }
 
   signatureHeaders(body: string): Record<string, string> {

@@ -54,6 +54,11 @@ export interface SlackEmulator {
   addReaction(channelId: string, messageTs: string, userId: string, reaction: string): Promise<Delivery | undefined>;
   /** The user presses "stop" on a streaming message: later appends fail with `stopped_by_user`. */
   stopStreamAsUser(channelId: string, ts: string): void;
+  /**
+   * Sends an event delivery again as Slack retries one it thinks failed: the same body and `event_id`, with
+   * `X-Slack-Retry-Num: 1` and `X-Slack-Retry-Reason` (HTTP mode only in this emulator).
+   */
+  redeliver(delivery: Delivery, reason?: string): Promise<Delivery>;
   /** POSTs a body to the endpoint as is, with only the given headers (bad/stale signature tests). */
   sendRaw(body: string, headers: Record<string, string>): Promise<{ status: number; body: string }>;
 

@@ -40,6 +40,7 @@ export async function startSlackEmulator(options: StartOptions = {}): Promise<Sl
     nativeStreaming: options.nativeStreaming ?? true,
     streamingRefusalError: options.streamingRefusalError ?? 'feature_not_enabled',
     ackTimeoutMs: options.ackTimeoutMs ?? 3000,
+    botEvents: options.botEvents ? new Set(options.botEvents) : undefined,
     calls: [],
     deliveries: [],
     downloads: [],
@@ -116,6 +117,7 @@ export async function startSlackEmulator(options: StartOptions = {}): Promise<Sl
       world.recordVersion(m, 'user_stop');
     },
     sendRaw: (body, headers) => deliverer.post(body, headers),
+    redeliver: (d, reason = 'http_timeout') => deliverer.redeliver(d, reason),
 
     calls: ctx.calls,
     get rateLimited() {

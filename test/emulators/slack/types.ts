@@ -21,6 +21,12 @@ export interface StartOptions {
   rateLimitWindowMs?: number;
   /** Per-method overrides of the limits in rate-limits.ts (calls per window). */
   rateLimits?: Record<string, { limit: number; scope?: 'workspace' | 'channel' }>;
+  /**
+   * The app's bot event subscriptions, as in the manifest's `settings.event_subscriptions.bot_events`
+   * (`reaction_added`, `message.channels`, `message.groups`, `message.im`, `message.mpim`): Slack delivers only
+   * those. Default: every event (no filtering).
+   */
+  botEvents?: string[];
   /** How long Slack waits for the app to ack an HTTP request or envelope (default 3000 ms). */
   ackTimeoutMs?: number;
   teamId?: string;

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileObject, messageObject, viewObject } from './api-objects.js';
 import { slackId } from './clock-and-ids.js';
-import type { Ctx } from './context.js';
+import { subscribed, type Ctx } from './context.js';
 import type { Deliverer } from './delivery.js';
 import * as P from './payloads.js';
 import { applyMessageResponse } from './response-urls.js';
@@ -37,7 +37,8 @@ export function postUserMessage(ctx: Ctx, deliverer: Deliverer, channelId: strin
     via: 'user',
   });
   for (const f of files) f.channels.push(channel.id);
-  if ((o.deliver ?? true) && channel.isMember && deliverer.available) {
+  const kind = channel.isIm ? 'im' : channel.isPrivate ? 'groups' : 'channels';
+  if ((o.deliver ?? true) && channel.isMember && deliverer.available && subscribed(ctx, `message.${kind}`)) {
     const event = {
       ...messageObject(ctx, m),
       channel: channel.id,
@@ -174,7 +175,7 @@ export async function addReaction(ctx: Ctx, deliverer: Deliverer, channelId: str
   const name = reaction.replace(/^:|:$/g, '');
   const users = m.reactions.get(name) ?? [];
   if (!users.includes(user.id)) m.reactions.set(name, [...users, user.id]);
-  if (!channel.isMember || !deliverer.available) return undefined;
+  if (!channel.isMember || !deliverer.available || !subscribed(ctx, 'reaction_added')) return undefined;
   const event = {
     type: 'reaction_added',
     user: user.id,
