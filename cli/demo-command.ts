@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startDiscordBot } from '../adapters/discord/bot.js';
 import { encodeVoiceNote } from '../src/audio/voice-encoder.js';
 import { loadConfig } from '../src/config.js';
 import { startDiscordEmulator } from '../test/emulators/discord/index.js';
 import { startModelEmulator } from '../test/emulators/model/index.js';
+import type { CommandArgs } from './command-table.js';
 import { sharedDeps } from './start-command.js';
 
 /** A voice note to translate: 3 s of a rising tone, as Discord's clients would post it (Ogg Opus). */
@@ -25,8 +25,7 @@ const indent = (s: string) => s.split('\n').map((l) => `    ${l}`).join('\n');
  * emulators and the bot against them, sends one voice note through /translate, prints each edit of the reply as it
  * happens and writes the voice message the bot posted to a file.
  */
-export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { out: { type: 'string', default: 'demo-voice-message.ogg' } } });
+export async function demoCommand({ values }: CommandArgs<'demo'>): Promise<number> {
   const model = await startModelEmulator({
     apiKeys: ['demo-key'], chunkDelayMs: 120, audioSeconds: 3,
     text: 'Hi everyone, quick update: the release moves to Thursday, and the demo is on Friday at ten.',

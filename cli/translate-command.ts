@@ -1,5 +1,4 @@
 import { rename, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { loadConfig, loadDotEnv, requireApiKey } from '../src/config.js';
 import { TranslateError } from '../src/errors.js';
 import { NOTICES } from '../src/jobs/notices.js';
@@ -12,6 +11,7 @@ import { runTranslation } from '../src/pipeline.js';
 import { planTranslation } from '../src/plan.js';
 import { Translator } from '../src/translator/translator.js';
 import type { TranslationEvent } from '../src/translator/types.js';
+import type { CommandArgs } from './command-table.js';
 
 interface Args {
   input: string;
@@ -24,24 +24,10 @@ interface Args {
   allowPrivateUrls: boolean;
 }
 
-function parse(argv: string[]): Args {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        to: { type: 'string' }, from: { type: 'string' }, voice: { type: 'string' },
-        'text-only': { type: 'boolean', default: false }, out: { type: 'string' }, json: { type: 'boolean', default: false },
-        'allow-private-urls': { type: 'boolean', default: false },
-      },
-    });
-  } catch (cause) {
-    throw new TranslateError('BAD_USAGE', `(${(cause as Error).message})`, { cause });
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new TranslateError('BAD_USAGE', '(give exactly one file or URL to translate)');
-  if (!values.to) throw new TranslateError('BAD_USAGE', '(--to <language> is required)');
+/** The checks parseArgs cannot make (cli/main.ts has parsed the options against cli/command-table.ts). */
+function validate({ values, positionals }: CommandArgs<'translate'>): Args {
+  if (positionals.length !== 1) throw new TranslateError('BAD_USAGE', '(give exactly one file or URL to translate; see livetranslate translate --help)');
+  if (!values.to) throw new TranslateError('BAD_USAGE', '(--to <language> is required; see livetranslate translate --help)');
   if (values['text-only'] && values.out) throw new TranslateError('BAD_USAGE', '(--out writes speech; drop --text-only)');
   if (values.out !== undefined && !values.out.trim()) throw new TranslateError('BAD_USAGE', '(--out needs a file name)');
   return {
@@ -61,8 +47,8 @@ function jsonLine(event: TranslationEvent): string {
  * `livetranslate translate`: the whole core on one file. Text streams to stdout as it arrives; notices, usage and
  * errors go to stderr (one line each), so stdout stays the translation. Speech is asked for only with `--out`.
  */
-export async function translateCommand(argv: string[]): Promise<number> {
-  const args = parse(argv);
+export async function translateCommand(parsed: CommandArgs<'translate'>): Promise<number> {
+  const args = validate(parsed);
   loadDotEnv();
   const config = loadConfig();
   registerSecrets(config.dashscope.apiKey);
