@@ -14,7 +14,7 @@ import { Translator } from '../src/translator/translator.js';
 /** Everything the platforms share: one model client, one intake policy, one store, queue and metrics. */
 export interface Shared {
   translator: Translator;
-  intake: { maxBytes: number; ffmpegPath: string | undefined };
+  intake: { maxBytes: number; ffmpegPath: string | undefined; maxSeconds: number };
   store: Store | undefined;
   services: JobServices;
   metrics: Metrics;
@@ -32,7 +32,7 @@ export function sharedDeps(config: Config, logger: Logger, store?: Store, metric
       idleTimeoutMs: config.modelIdleTimeoutMs,
       maxOutputChars: config.maxOutputChars, deadlineMs: config.modelDeadlineMs,
     }),
-    intake: { maxBytes: config.maxFileBytes, ffmpegPath },
+    intake: { maxBytes: config.maxFileBytes, ffmpegPath, maxSeconds: config.maxRecordingSecs },
     store,
     services: { queue: new FairQueue(config.maxConcurrent, config.userConcurrent), budgets: config.budgets, model: config.dashscope.model, metrics },
     metrics,

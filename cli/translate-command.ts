@@ -7,7 +7,7 @@ import { publicOnlyFetch } from '../src/media/url-policy.js';
 import { findFfmpeg } from '../src/media/ffmpeg.js';
 import { prepareMedia } from '../src/media/intake.js';
 import type { MediaSource } from '../src/media/types.js';
-import { runTranslation } from '../src/pipeline.js';
+import { singleAnswerSecs, translateMedia } from '../src/pipeline.js';
 import { planTranslation } from '../src/plan.js';
 import { Translator } from '../src/translator/translator.js';
 import type { TranslationEvent } from '../src/translator/types.js';
@@ -66,6 +66,8 @@ export async function translateCommand(parsed: CommandArgs<'translate'>): Promis
   try {
     const media = await prepareMedia(toSource(args.input), {
       maxBytes: config.maxFileBytes,
+      maxSeconds: config.maxRecordingSecs,
+      segmentAboveSecs: singleAnswerSecs(plan),
       ffmpegPath: findFfmpeg(config.ffmpegPath),
       // a URL from the command line must not reach into the local network unless asked (--allow-private-urls)
       fetch: publicOnlyFetch({ allowPrivate: args.allowPrivateUrls }),
@@ -78,9 +80,11 @@ export async function translateCommand(parsed: CommandArgs<'translate'>): Promis
       // stderr carries one-line messages here; JSON logs only when asked for with LOG_LEVEL=debug or trace
       logger: createLogger(['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'silent'),
     });
-    const result = await runTranslation(translator, media, plan, {
+    const result = await translateMedia(translator, media, plan, {
       onText: args.json ? undefined : (delta) => out(delta),
       onEvent: args.json ? (event) => out(`${jsonLine(event)}\n`) : undefined,
+      // a long recording: one line per finished segment, in recording order
+      onSegment: args.json ? (s) => out(`${JSON.stringify({ type: 'segment', index: s.index, count: s.count, startSec: s.startSec, endSec: s.endSec, resumed: s.resumed, text: s.text })}\n`) : undefined,
     }, controller.signal);
     if (!args.json) out('\n');
     if (args.out) {

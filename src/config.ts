@@ -11,6 +11,8 @@ export interface Config {
   discord: { token: string; apiUrl: string; guildId: string | undefined } | undefined;
   slack: { botToken: string; signingSecret: string; appToken: string | undefined; apiUrl: string } | undefined;
   port: number;
+  /** Longest recording accepted (long ones are translated in segments), seconds. */
+  maxRecordingSecs: number;
   /** /healthz and /metrics: on Slack's HTTP server (HTTP mode) unless `port` is set, else their own on `host`. */
   ops: { host: string | undefined; port: number | undefined };
   storeUrl: string;
@@ -66,6 +68,7 @@ const Env = z.object({
     .default('sqlite://./data/livetranslate.sqlite')),
   LOG_LEVEL: blank(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   LIVETRANSLATE_MAX_FILE_MB: blank(z.coerce.number().positive().max(1024).default(25)),
+  LIVETRANSLATE_MAX_MINUTES: blank(z.coerce.number().positive().max(600).default(120)),
   FFMPEG_PATH: optional,
   LIVETRANSLATE_SERVER_MONTHLY_TOKENS: blank(z.coerce.number().int().positive().optional()),
   LIVETRANSLATE_USER_DAILY_TOKENS: blank(z.coerce.number().int().positive().optional()),
@@ -120,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storeUrl: e.STORE_URL,
     logLevel: e.LOG_LEVEL,
     maxFileBytes: Math.round(e.LIVETRANSLATE_MAX_FILE_MB * 1024 * 1024),
+    maxRecordingSecs: e.LIVETRANSLATE_MAX_MINUTES * 60,
     ffmpegPath: e.FFMPEG_PATH,
     budgets: { serverMonthlyTokens: e.LIVETRANSLATE_SERVER_MONTHLY_TOKENS, userDailyTokens: e.LIVETRANSLATE_USER_DAILY_TOKENS },
     maxConcurrent: e.LIVETRANSLATE_MAX_CONCURRENT,

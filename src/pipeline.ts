@@ -2,6 +2,8 @@ import { VoiceEncoder, type VoiceNote } from './audio/voice-encoder.js';
 import type { PreparedMedia } from './media/types.js';
 import type { TranslationPlan } from './plan.js';
 import { AUDIO_SAMPLE_RATE, type TranslationEvent, type TranslatorLike, type Usage } from './translator/types.js';
+import { SPEECH_SEGMENTS, TEXT_SEGMENTS } from './segments/plan-segments.js';
+import { runSegmented, type SegmentedOptions, type SegmentHooks } from './segments/run-segmented.js';
 
 /** What one finished translation produced. */
 export interface TranslationResult {
@@ -11,6 +13,10 @@ export interface TranslationResult {
   usage: Usage | undefined;
   /** The model's output cap cut the translation short; always shown to the user. */
   truncated: boolean;
+  /** Where in the recording (seconds) the translation was cut short, for a long recording. */
+  truncatedAtSec?: number | undefined;
+  /** A long recording's segments in order, with where each starts in the recording (`.txt` markers). */
+  segments?: { startSec: number; endSec: number; text: string }[] | undefined;
   /** ms from the request to the model's first text and to its last chunk. */
   timings: { firstTextMs: number | undefined; modelDoneMs: number; voiceReadyMs: number | undefined };
 }
@@ -41,6 +47,7 @@ export async function runTranslation(
   let truncated = false;
   let firstTextMs: number | undefined;
   let samples = 0;
+  if (!media.part) throw new Error('runTranslation: a long recording goes through runSegmented (media.pcm)');
   const request = { part: media.part, target: plan.target.code, source: plan.source?.code, voice: plan.voice?.name };
   try {
     for await (const event of translator.translate(request, signal)) {
@@ -72,4 +79,31 @@ export async function runTranslation(
     truncated,
     timings: { firstTextMs, modelDoneMs, voiceReadyMs: voiceNote ? performance.now() - started : undefined },
   };
+}
+
+/** The longest recording one answer holds with margin: past it, a recording is cut into segments. */
+export function singleAnswerSecs(plan: TranslationPlan): number {
+  return (plan.voice ? SPEECH_SEGMENTS : TEXT_SEGMENTS).maxSec;
+}
+
+/** The smallest upload limit a voice note must fit (Discord's 10 MiB per file without boosts). */
+export const VOICE_NOTE_MAX_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The Opus bit rate that keeps a voice note of about `seconds` of speech under `VOICE_NOTE_MAX_BYTES` (with 10%
+ * for Ogg framing): 32 kbit/s up to about 40 minutes, down to the encoder's floor of 16 kbit/s (78 minutes).
+ */
+export function voiceBitrateFor(seconds: number): number {
+  const fits = Math.floor((VOICE_NOTE_MAX_BYTES * 8 * 0.9) / Math.max(1, seconds));
+  return Math.max(16_000, Math.min(32_000, fits));
+}
+
+/** One recording, whole or in segments (see `runSegmented`): what the CLI and the chat jobs call. */
+export function translateMedia(
+  translator: TranslatorLike, media: PreparedMedia, plan: TranslationPlan, hooks: SegmentHooks = {},
+  signal?: AbortSignal, options: SegmentedOptions = {},
+): Promise<TranslationResult> {
+  if (!media.pcm) return runTranslation(translator, media, plan, hooks, signal);
+  const seconds = media.pcm.samples.length / media.pcm.sampleRate;
+  return runSegmented(translator, media.pcm, plan, hooks, signal, { voiceBitrate: voiceBitrateFor(seconds), ...options });
 }

@@ -29,8 +29,9 @@ const CLOSING = { warning: '⚠️ ', footer: '-# ', cancelled: '✖️ ' } as c
 export function renderLayout(layout: ReplyLayout): DiscordPayload {
   const lines = layout.header ? headerLines(layout.header) : layout.continuation ? ['-# (continued)'] : [];
   if (layout.text) lines.push(layout.text);
-  if (layout.status === 'working') lines.push('⏳ *translating…*');
+  if (layout.status === 'working') lines.push(`⏳ *translating…*${layout.progress ? ` · ${layout.progress}` : ''}`);
   else if (layout.status === 'continued') lines.push('-# ⤵ continued below');
+  else if (layout.status === 'in-file') lines.push('-# ⤵ the rest is in translation.txt below');
   for (const line of layout.closing) lines.push(`${CLOSING[line.kind]}${line.text}`);
   const buttons: APIButtonComponent[] = layout.buttons.map((b) => ({
     type: ComponentType.Button, custom_id: b.id, label: b.label, style: b.primary ? ButtonStyle.Primary : ButtonStyle.Secondary,

@@ -40,8 +40,9 @@ interface Button { type: 'button'; action_id: string; text: { type: 'plain_text'
 /** One reply message for chat.postMessage / chat.update: mrkdwn text plus a section block and the buttons. */
 export function renderLayout(layout: ReplyLayout): { text: string; blocks: object[] } {
   const lines = [bodyText(layout, '\n')];
-  if (layout.status === 'working') lines.push(':hourglass_flowing_sand: _translating…_');
+  if (layout.status === 'working') lines.push(`:hourglass_flowing_sand: _translating…_${layout.progress ? ` · ${layout.progress}` : ''}`);
   else if (layout.status === 'continued') lines.push('_continued below_');
+  else if (layout.status === 'in-file') lines.push('_the rest is in translation.txt below_');
   const closing = closingText(layout);
   if (closing) lines.push(closing);
   const buttons: Button[] = layout.buttons.map((b) => ({

@@ -95,7 +95,7 @@ export class SlackReplySurface implements ChatSurface<string> {
     const delta = full.startsWith(mode.sent) ? full.slice(mode.sent.length) : '';
     mode.sent = full;
     if (view.final) {
-      const ending = [view.continued ? '_continued below_' : '', closingText(layoutReply(view, this.header, this.jobId))].filter(Boolean).join('\n');
+      const ending = [view.continued ? '_continued below_' : view.overflow ? '_the rest is in translation.txt below_' : '', closingText(layoutReply(view, this.header, this.jobId))].filter(Boolean).join('\n');
       const markdown = [delta, ending ? `\n\n${ending}` : ''].join('');
       await this.client.chat.stopStream({ channel: this.channel, ts, ...(markdown ? { markdown_text: markdown } : {}) });
     } else if (delta) {

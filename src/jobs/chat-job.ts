@@ -6,7 +6,7 @@ import { NOTICES } from './notices.js';
 import { obtainResult } from './obtain-result.js';
 import { planTranslation, type TranslationPlan } from '../plan.js';
 import { ReplyStream } from '../reply/reply-stream.js';
-import { LONG_TEXT_CHARS, type ChatJobDeps, type ChatJobOutcome, type ChatJobRequest, type ChatSurface, type ReplyHeader } from './types.js';
+import { LONG_TEXT_CHARS, MAX_REPLY_MESSAGES, type ChatJobDeps, type ChatJobOutcome, type ChatJobRequest, type ChatSurface, type ReplyHeader } from './types.js';
 
 const named = (l: Language) => `${l.countries[0] ? `${flagEmoji(l.countries[0])} ` : ''}${l.name}`;
 
@@ -20,6 +20,20 @@ function headerFor(plan: TranslationPlan, media: PreparedMedia | undefined, file
   };
 }
 
+/** `12:30`, or `1:02:05` past an hour. */
+const clock = (secs: number) => {
+  const s = Math.floor(secs);
+  const hms = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  return hms[0] ? `${hms[0]}:${String(hms[1]).padStart(2, '0')}:${String(hms[2]).padStart(2, '0')}` : `${hms[1]}:${String(hms[2]).padStart(2, '0')}`;
+};
+
+/** The whole translation as a file: a long recording's segments each start with `[hh:mm:ss]` (where it is in the recording). */
+function textFile(result: TranslationResult): string {
+  if (!result.segments) return result.text;
+  const stamp = (secs: number) => new Date(Math.floor(secs) * 1000).toISOString().slice(11, 19);
+  return result.segments.map((s) => `[${stamp(s.startSec)}] ${s.text.trim()}`).join('\n\n') + '\n';
+}
+
 const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
 
 /** The line under a finished translation: its length and what it cost (nothing, when it came from the cache). */
@@ -29,6 +43,8 @@ function footerFor(result: TranslationResult, from: 'model' | 'cache' | 'shared'
   else if (from === 'shared') parts.push('shared with an identical request');
   else if (result.usage) parts.push(`${result.usage.totalTokens.toLocaleString('en-US')} tokens`);
   if (result.voiceNote) parts.push(`${result.voiceNote.durationSecs.toFixed(1)} s of speech`);
+  if (result.segments) parts.push(`${result.segments.length} segments`);
+  if (result.truncatedAtSec !== undefined) parts.push(`cut short at ${clock(result.truncatedAtSec)} of the recording`);
   return parts.join(' · ');
 }
 
@@ -41,7 +57,7 @@ export async function runChatJob<M>(
 ): Promise<ChatJobOutcome> {
   const log = deps.logger.child({ jobId: spec.id });
   const stream = new ReplyStream<M>({
-    surface, budget: deps.budget, logger: log, eagerFirstText: true,
+    surface, budget: deps.budget, logger: log, eagerFirstText: true, maxParts: MAX_REPLY_MESSAGES,
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.minIntervalMs !== undefined ? { minIntervalMs: deps.minIntervalMs } : {}),
   });
@@ -60,9 +76,11 @@ export async function runChatJob<M>(
   let from: 'model' | 'cache' | 'shared';
   try {
     if (!plan) throw planError;
+    let progress: string | undefined;
     const header = (media?: PreparedMedia, queued?: number) => {
       const h = headerFor(plan!, media, spec.fileName);
       if (queued) h.notices.push(`Waiting for the translator: ${ordinal(queued)} in line.`);
+      if (progress) h.progress = progress;
       surface.setHeader(h);
     };
     let media: PreparedMedia | undefined;
@@ -76,6 +94,11 @@ export async function runChatJob<M>(
           log.info({ target: plan!.target.code, source: plan!.source?.code, media: m.sent }, 'translating');
         },
         onText: (d) => stream.append(d),
+        onProgress: (p) => {
+          progress = `Segment ${Math.min(p.index + 1, p.count)} of ${p.count} · ${clock(p.positionSec)} / ${clock(p.durationSec)}`;
+          header(media);
+          stream.refresh();
+        },
         onQueued: (position) => {
           header(media, position);
           stream.refresh();
@@ -100,8 +123,8 @@ export async function runChatJob<M>(
   await stream
     .end({ status: 'done', truncated: result.truncated, footer: footerFor(result, from) })
     .catch((e: unknown) => log.error({ err: e }, 'could not show the finished translation'));
-  if (result.text.length > LONG_TEXT_CHARS) {
-    await surface.postTextFile('translation.txt', result.text).catch((e: unknown) => log.error({ err: e }, 'could not attach the text file'));
+  if (result.text.length > LONG_TEXT_CHARS || result.segments || stream.overflowed) {
+    await surface.postTextFile('translation.txt', textFile(result)).catch((e: unknown) => log.error({ err: e }, 'could not attach the text file'));
   }
   let voice: 'posted' | 'none' | 'failed' = 'none';
   if (result.voiceNote) {

@@ -4,7 +4,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { prepareMedia } from '../media/intake.js';
 import { audioTokens } from '../media/tokens.js';
 import type { IntakeOptions, MediaSource, PreparedMedia } from '../media/types.js';
-import { runTranslation, type TranslationResult } from '../pipeline.js';
+import { singleAnswerSecs, translateMedia, type TranslationResult } from '../pipeline.js';
 import type { TranslationPlan } from '../plan.js';
 import type { CachedResult, Store } from '../store/types.js';
 import type { TranslatorLike } from '../translator/types.js';
@@ -40,6 +40,8 @@ export interface ObtainInput {
 export interface ObtainHooks {
   onMedia?(media: PreparedMedia): void;
   onText(delta: string): void;
+  /** A long recording's progress: the segment now streaming, and where it is in the recording. */
+  onProgress?(progress: { index: number; count: number; positionSec: number; durationSec: number }): void;
   /** Place in the model queue while waiting (1 = next); 0 once the job's turn has come (only after a wait). */
   onQueued?(position: number): void;
 }
@@ -78,7 +80,7 @@ export async function obtainResult(
     return deliver(fromCache(early), 'cache', undefined, hooks);
   }
 
-  const media = await prepareMedia(input.source, { ...intake, signal });
+  const media = await prepareMedia(input.source, { ...intake, segmentAboveSecs: singleAnswerSecs(input.plan), signal });
   hooks.onMedia?.(media);
   // the file id was known with these very bytes: the cache was just asked, and the index is already right
   const known = knownHash === media.contentHash;
@@ -109,7 +111,7 @@ export async function obtainResult(
     const release = services.queue ? await services.queue.acquire(input.scope?.serverId ?? '', signal, onPosition, input.scope && `${input.scope.platform}:${input.scope.userId}`) : () => undefined;
     if (waited) hooks.onQueued?.(0);
     try {
-      return await runTranslation(translator, media, input.plan, { onText: hooks.onText }, signal);
+      return await translateMedia(translator, media, input.plan, { onText: hooks.onText, onProgress: hooks.onProgress }, signal);
     } finally {
       release();
     }

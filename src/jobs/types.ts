@@ -31,6 +31,8 @@ export interface ReplyHeader {
   notices: string[];
   /** The target language's English name (e.g. the title of Slack's audio file). */
   targetName?: string | undefined;
+  /** While a long recording runs: "Segment 3 of 24 · 12:30 / 58:10" (shown with the in-progress marker). */
+  progress?: string | undefined;
 }
 
 /**
@@ -58,6 +60,9 @@ export interface ChatSurface<M = unknown> extends ReplySurface<M> {
 
 /** Past this many characters a translation is also attached as a .txt file. */
 export const LONG_TEXT_CHARS = 4_000;
+
+/** Most messages one reply takes; past them the text goes on only in the attached `translation.txt`. */
+export const MAX_REPLY_MESSAGES = 5;
 
 /**
  * What one chat job translates, for whom and from where: built by the trigger pipeline, run by `runChatJob`, kept

@@ -37,7 +37,7 @@ describe('prepareMedia: formats', () => {
     expect(media.source.durationSecs).toBeLessThan(2.7);
     expect(media.estimatedInputTokens).toBe(38);
     expect(media.sent).toEqual({ kind: 'audio', format: name, bytes: data.length, via: 'data-uri' });
-    if (media.part.type !== 'input_audio') throw new Error('expected audio part');
+    if (media.part?.type !== 'input_audio') throw new Error('expected audio part');
     expect(media.part.input_audio.format).toBe(name);
     expect(dataOf(media.part.input_audio.data).equals(data)).toBe(true);
   });
@@ -46,7 +46,7 @@ describe('prepareMedia: formats', () => {
     const media = await prepareMedia(bytes(fixtures.oggOpus(2.5)), { ...opts, ffmpegPath: undefined });
     expect(media.source).toMatchObject({ kind: 'audio', format: 'ogg-opus', durationSecs: 2.5 });
     expect(media.sent).toMatchObject({ format: 'wav', transcodedBy: 'opus-decoder', via: 'data-uri' });
-    if (media.part.type !== 'input_audio') throw new Error('expected audio part');
+    if (media.part?.type !== 'input_audio') throw new Error('expected audio part');
     expect(media.part.input_audio.data.startsWith('data:audio/wav;base64,')).toBe(true);
     const wav = parseWav(dataOf(media.part.input_audio.data));
     expect(wav.sampleRate).toBe(16000);
@@ -58,7 +58,7 @@ describe('prepareMedia: formats', () => {
     const media = await prepareMedia(bytes(fixtures[name](2)), opts);
     expect(media.source.kind).toBe('audio');
     expect(media.sent).toMatchObject({ kind: 'audio', format: 'mp3', transcodedBy: 'ffmpeg' });
-    if (media.part.type !== 'input_audio') throw new Error('expected audio part');
+    if (media.part?.type !== 'input_audio') throw new Error('expected audio part');
     const pcm = ffmpegDecode(dataOf(media.part.input_audio.data), 24000).samples;
     expect(Math.abs(pcm.length / 24000 - 2)).toBeLessThan(0.1);
     expect(frequencyOf(pcm, 24000)).toBeCloseTo(440, -1);
@@ -73,8 +73,8 @@ describe('prepareMedia: formats', () => {
   it('sends MP4 video as a video part with its token estimate', async () => {
     const media = await prepareMedia(bytes(fixtures.mp4Video(2.5)), opts);
     expect(media.source).toMatchObject({ kind: 'video', format: 'mp4' });
-    expect(media.part.type).toBe('video_url');
-    if (media.part.type !== 'video_url') return;
+    expect(media.part?.type).toBe('video_url');
+    if (media.part?.type !== 'video_url') return;
     expect(media.part.video_url.url.startsWith('data:video/mp4;base64,')).toBe(true);
     // 5 frames → 4 (min) … ceil(4/2) × tiles(320x240 scaled up to ≥128 tiles) + 2, plus 3 s of audio
     expect(media.estimatedInputTokens).toBeGreaterThan(38 + 2 * 128);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { decodeOggOpusInWorker } from '../audio/ogg-opus-worker.js';
+import { parseWav } from '../audio/wav.js';
 import { TranslateError } from '../errors.js';
 import { measureAudio, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
 import { inspectMedia } from './inspect.js';
@@ -81,6 +82,38 @@ async function measure(data: Buffer, opts: IntakeOptions): Promise<{ info: Media
   return { info };
 }
 
+/** Mono 16 kHz PCM: what segments are cut from (16-bit, 32 KB a second; the model takes WAV as it is). */
+const PCM_RATE = 16_000;
+
+/**
+ * A recording too long for one answer: decoded once to mono 16 kHz PCM (the Opus decoder's WAV as it is, ffmpeg for
+ * everything else, bounded by the measured length), billed by its audio (a long video goes as its sound only).
+ */
+async function longRecording(
+  data: Buffer, info: MediaInfo, contentHash: string, converted: Converted | undefined, opts: IntakeOptions,
+): Promise<PreparedMedia> {
+  const seconds = Math.ceil(info.durationSecs ?? 0) + 1;
+  let samples: Int16Array;
+  const fromOpus = converted?.transcodedBy === 'opus-decoder' ? parseWav(converted.data) : undefined;
+  if (fromOpus && fromOpus.sampleRate === PCM_RATE && fromOpus.channels === 1) {
+    samples = fromOpus.samples;
+  } else {
+    const ffmpeg = requireFfmpeg(opts.ffmpegPath, info.format.toUpperCase());
+    const bounds = { maxSeconds: seconds, maxOutputBytes: (seconds + 2) * PCM_RATE * 2 };
+    const raw = await runFfmpeg(ffmpeg, data, info.format, ['-vn', '-ac', '1', '-ar', String(PCM_RATE), '-c:a', 'pcm_s16le', '-f', 's16le'], bounds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
+    samples = new Int16Array(raw.buffer, raw.byteOffset, Math.floor(raw.length / 2));
+  }
+  const durationSecs = samples.length / PCM_RATE;
+  return {
+    source: info,
+    contentHash,
+    sent: { kind: 'audio', format: 'wav', bytes: samples.length * 2, via: 'data-uri', transcodedBy: fromOpus ? 'opus-decoder' : 'ffmpeg' },
+    estimatedInputTokens: estimateInputTokens('audio', durationSecs),
+    notices: info.kind === 'video' ? ['A video this long is translated from its sound only, without its pictures.'] : [],
+    pcm: { samples, sampleRate: PCM_RATE },
+  };
+}
+
 /** A URL the model service can fetch by itself: https, no credentials needed, not a local or private address. */
 export function isPublicHttpsUrl(url: string): boolean {
   if (!URL.canParse(url)) return false;
@@ -109,6 +142,10 @@ export async function prepareMedia(source: MediaSource, opts: IntakeOptions): Pr
   const data = await readSource(source, opts.maxBytes, opts.fetch, opts.signal, opts.download);
   const measured = await measure(data, opts);
   const info = measured.info;
+  const contentHash = createHash('sha256').update(data).digest('hex');
+  if (opts.segmentAboveSecs !== undefined && (info.durationSecs ?? 0) > opts.segmentAboveSecs) {
+    return longRecording(data, info, contentHash, measured.converted, opts);
+  }
   const estimatedInputTokens =
     info.durationSecs === undefined ? undefined : estimateInputTokens(info.kind, info.durationSecs, info.video);
   if (estimatedInputTokens !== undefined && estimatedInputTokens > MAX_INPUT_TOKENS) {
@@ -122,7 +159,7 @@ export async function prepareMedia(source: MediaSource, opts: IntakeOptions): Pr
   const url = passUrl && source.kind === 'url' ? source.url : undefined;
   return {
     source: info,
-    contentHash: createHash('sha256').update(data).digest('hex'),
+    contentHash,
     sent: {
       kind: converted.kind,
       format: converted.format,

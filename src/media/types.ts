@@ -51,7 +51,13 @@ export interface PreparedMedia {
   estimatedInputTokens: number | undefined;
   /** Things the user should know (e.g. a video that went as audio only). */
   notices: string[];
-  part: ModelInputPart;
+  /** The one content part of a recording translated in one request; absent for a long recording (see `pcm`). */
+  part?: ModelInputPart | undefined;
+  /**
+   * A recording longer than `IntakeOptions.segmentAboveSecs`: its sound as mono 16 kHz PCM, decoded once, to be cut
+   * into segments at pauses (`runSegmented`). A long video is translated from its sound only (and says so).
+   */
+  pcm?: { samples: Int16Array; sampleRate: number } | undefined;
 }
 
 export interface IntakeOptions {
@@ -65,6 +71,11 @@ export interface IntakeOptions {
   passUrls?: boolean;
   /** Longest audio accepted, in seconds (default `MAX_AUDIO_SECONDS`, the model's input cap). */
   maxSeconds?: number;
+  /**
+   * Recordings longer than this many seconds are decoded to PCM for segmenting (`PreparedMedia.pcm`) instead of being
+   * sent whole; undefined = never (every recording is one request, within the model's input cap).
+   */
+  segmentAboveSecs?: number | undefined;
   /** Wall-clock limit of each ffmpeg run (default 120 s). */
   ffmpegTimeoutMs?: number;
   /** Deadline and minimum rate of a download (read-source.ts `DownloadLimits`; defaults 300 s, 4 KiB/s). */

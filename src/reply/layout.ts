@@ -15,8 +15,13 @@ export interface ReplyLayout {
   continuation: boolean;
   /** The translated text of this message (model text: escape it). */
   text: string;
-  /** `working`: still streaming (an in-progress marker); `continued`: the text goes on in the next message. */
-  status: 'working' | 'continued' | undefined;
+  /**
+   * `working`: still streaming (an in-progress marker); `continued`: the text goes on in the next message;
+   * `in-file`: the reply is at its most messages and the rest of the text is in the attached file.
+   */
+  status: 'working' | 'continued' | 'in-file' | undefined;
+  /** A progress line while it runs (a long recording: "Segment 3 of 24 · 12:30 / 58:10"). */
+  progress: string | undefined;
   /** How the reply ended, one line each, in order. */
   closing: ClosingLine[];
   buttons: ReplyButton[];
@@ -74,6 +79,7 @@ export function layoutReply(view: ReplyView, header: ReplyHeader | undefined, jo
   } else if (view.continued) {
     status = 'continued';
   }
+  if (view.overflow) status = view.final ? 'in-file' : status;
   const outcome = view.outcome;
   if (outcome?.status === 'done') {
     if (outcome.truncated) closing.push({ kind: 'warning', text: NOTICES.truncated });
@@ -89,6 +95,7 @@ export function layoutReply(view: ReplyView, header: ReplyHeader | undefined, jo
     continuation: view.part > 0,
     text: view.text,
     status,
+    progress: view.final ? undefined : header?.progress,
     closing,
     buttons,
   };

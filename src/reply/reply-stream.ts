@@ -53,6 +53,7 @@ export class ReplyStream<M = unknown> {
   private readonly minIntervalMs: number;
   private readonly eagerFirstText: boolean;
   private readonly logger: ReplyLogger;
+  private readonly maxParts: number;
 
   private text = '';
   /** Length of the text held by finalized earlier parts. */
@@ -90,6 +91,7 @@ export class ReplyStream<M = unknown> {
     this.clock = options.clock ?? systemClock;
     this.minIntervalMs = options.minIntervalMs ?? 1_000;
     this.eagerFirstText = options.eagerFirstText ?? false;
+    this.maxParts = Math.max(1, options.maxParts ?? Infinity);
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -202,9 +204,19 @@ export class ReplyStream<M = unknown> {
     }
   }
 
+  /** The text outgrew `maxParts` messages: the last one stops where it was full (see `ReplyView.overflow`). */
+  get overflowed(): boolean {
+    return this.part === this.maxParts - 1 && this.rest().length > this.surface.maxTextLength;
+  }
+
   private nextView(): ReplyView {
     const rest = this.rest();
     const part = this.part;
+    if (rest.length > this.surface.maxTextLength && part === this.maxParts - 1) {
+      const text = rest.slice(0, splitPoint(rest, this.surface.maxTextLength));
+      if (this.outcome) return { part, text, final: true, continued: false, overflow: true, outcome: this.outcome };
+      return { part, text, final: false, continued: false, overflow: true };
+    }
     if (rest.length > this.surface.maxTextLength) {
       const cut = splitPoint(rest, this.surface.maxTextLength);
       return { part, text: rest.slice(0, cut), final: true, continued: true };

@@ -21,6 +21,8 @@ export interface ReplyView {
   final: boolean;
   /** The text goes on in the next message (only with `final: true`). */
   continued: boolean;
+  /** The reply reached its most messages (`maxParts`): this last one shows no more, the rest is in an attached file. */
+  overflow?: boolean;
   /** How the whole reply ended; present on the last message's final view only. */
   outcome?: ReplyOutcome;
 }
@@ -79,6 +81,11 @@ export interface ReplyStreamOptions<M = unknown> {
   /** Shared by every reply in the surface's rate-limit scope (see `EditBudgets`). */
   budget: WriteBudget;
   clock?: Clock;
+  /**
+   * Most messages one reply may take; past it the last message stops growing and says the rest is in the attached
+   * text file (`ReplyView.overflow`). Default: no limit.
+   */
+  maxParts?: number;
   /** Per-reply floor between the starts of two writes, in ms. Default 1000. */
   minIntervalMs?: number;
   /**

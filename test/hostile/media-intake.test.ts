@@ -44,7 +44,7 @@ describe('ffmpeg never probes: the FLAC-sniffed HLS playlist naming a local file
   it('is refused, and nothing of the local file reaches the model', async () => {
     expect(trap.length).toBeLessThan(200);
     const result = await prepareMedia(bytes(trap), opts).then(
-      (media) => (media.part.type === 'input_audio' ? frequencyOf(audioOf(media.part.input_audio.data), 8000) : 0),
+      (media) => (media.part?.type === 'input_audio' ? frequencyOf(audioOf(media.part.input_audio.data), 8000) : 0),
       (err: unknown) => (isTranslateError(err) ? err.code : 'other error'),
     );
     expect(result).toBe('TRANSCODE_FAILED');
@@ -87,7 +87,7 @@ describe('durations are measured from the audio, never a header', () => {
     const media = await prepareMedia(bytes(wavDeclaring(1, 60)), opts);
     expect(media.source.durationSecs).toBeCloseTo(1, 2);
     expect(media.estimatedInputTokens).toBe(13);
-    if (media.part.type !== 'input_audio') throw new Error('expected audio');
+    if (media.part?.type !== 'input_audio') throw new Error('expected audio');
     const sent = Buffer.from(media.part.input_audio.data.split(',')[1]!, 'base64');
     expect(sent.length).toBeLessThan(33_000);
     expect(sent.readUInt32LE(4)).toBe(sent.length - 8);
@@ -119,7 +119,7 @@ describe('every format ffmpeg decodes is converted, not refused as "not audio or
     expect(media.sent).toMatchObject({ kind: 'audio', format: 'mp3', transcodedBy: 'ffmpeg' });
     expect(media.source.kind).toBe(['mpegts', 'avi', 'mpeg', 'ogv'].includes(name) ? 'video' : 'audio');
     expect(media.source.durationSecs).toBeCloseTo(2, 0);
-    if (media.part.type !== 'input_audio') throw new Error('expected audio');
+    if (media.part?.type !== 'input_audio') throw new Error('expected audio');
     const pcm = audioOf(media.part.input_audio.data);
     expect(Math.abs(pcm.length / 8000 - 2)).toBeLessThan(0.15);
     expect(frequencyOf(pcm, 8000)).toBeCloseTo(440, -1);

@@ -80,7 +80,7 @@ describe('Ogg structure attacks', () => {
     const ogg = chainedOgg(ffmpegOggOpus({ seconds: 1, hz: 440 }), ffmpegOggOpus({ seconds: 1.5, hz: 880 }));
     const media = await prepareMedia({ kind: 'bytes', data: ogg }, { maxBytes: MB });
     expect(media.source.durationSecs).toBeCloseTo(2.5, 2);
-    if (media.part.type !== 'input_audio') throw new Error('expected audio');
+    if (media.part?.type !== 'input_audio') throw new Error('expected audio');
     const wav = parseWav(Buffer.from(media.part.input_audio.data.split(',')[1]!, 'base64'));
     expect(wav.samples.length).toBe(40_000);
     expect(frequencyOf(wav.samples.subarray(0, 16_000), 16_000)).toBeCloseTo(440, -1);

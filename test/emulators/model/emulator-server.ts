@@ -103,7 +103,7 @@ export async function startModelEmulator(options: StartOptions = {}): Promise<Mo
       checkAccepted(sniffed, v.media.kind);
       const measured = await measureMedia(loaded.bytes, sniffed.format);
       record.input.durationSecs = measured.durationSecs;
-      const facts = { kind: v.media.kind, ...measured };
+      const facts = { kind: v.media.kind, ...measured, bytes: loaded.bytes, format: sniffed.format };
       const prompt = promptUsage(facts).total;
       if (prompt > MAX_INPUT_TOKENS) {
         throw invalid(`Range of input length should be [1, ${MAX_INPUT_TOKENS}]; this input needs ${prompt} tokens.`);

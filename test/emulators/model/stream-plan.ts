@@ -16,6 +16,9 @@ import type { ResponseOptions } from './types.js';
 export interface InputFacts {
   kind: 'audio' | 'video';
   durationSecs: number;
+  /** The bytes and sniffed format (for `ResponseOptions.text` as a function). */
+  bytes?: Buffer;
+  format?: string;
   width?: number;
   height?: number;
 }
@@ -81,7 +84,10 @@ export function planStream(
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
   });
 
-  const texts = splitText(opts.text ?? defaultText(req.targetLang, input.durationSecs));
+  const answer = typeof opts.text === 'function'
+    ? opts.text({ bytes: input.bytes ?? Buffer.alloc(0), format: input.format ?? 'unknown', durationSecs: input.durationSecs, target: req.targetLang })
+    : opts.text;
+  const texts = splitText(answer ?? defaultText(req.targetLang, input.durationSecs));
   let fragments: string[] = [];
   if (req.voice) {
     const secs = opts.audioSeconds ?? Math.min(MAX_AUDIO_SECONDS, Math.max(1, input.durationSecs));

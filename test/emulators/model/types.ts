@@ -18,8 +18,12 @@ export type FragmentMode = 'aligned' | 'padded' | 'unaligned';
 
 /** What successful responses contain and how they are paced. */
 export interface ResponseOptions {
-  /** Translated text; `undefined` = a generated sentence naming the target, growing with the input length. */
-  text: string | undefined;
+  /**
+   * Translated text; `undefined` = a generated sentence naming the target, growing with the input length. A function
+   * gets the input as received (bytes, sniffed format, measured seconds), so a test can answer with what a segment
+   * really holds (e.g. which tone "sentences" of a timeline it contains).
+   */
+  text: string | undefined | ((input: ReceivedInput) => string);
   /** Seconds of output audio; `undefined` = the input's duration clamped to [1, 300]. */
   audioSeconds: number | undefined;
   /** Frequency of the sine tone carried by the output PCM. */
@@ -38,6 +42,15 @@ export interface ResponseOptions {
   sendDone: boolean;
   /** Seed of the pseudo-random fragment sizes and delays (reproducible). */
   seed: number;
+}
+
+/** The input of one request, for `ResponseOptions.text` as a function. */
+export interface ReceivedInput {
+  bytes: Buffer;
+  format: string;
+  durationSecs: number;
+  /** Target language code of the request. */
+  target: string;
 }
 
 export interface RecordedInput {

@@ -1,0 +1,114 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseWav } from '../audio/wav.js';
+import { planTranslation } from '../plan.js';
+import { Translator } from '../translator/translator.js';
+import { startModelEmulator, type ModelEmulator } from '../../test/emulators/model/index.js';
+import { ffmpegDecode, frequencyOf } from '../../test/support/media-fixtures.js';
+import { toneTimeline, type Timeline, type TimelineSentence } from '../../test/support/long-recording.js';
+import { runSegmented } from './run-segmented.js';
+
+/**
+ * A long recording against the model emulator (which enforces the 4,096-token output cap): an 11-minute timeline of
+ * tone "sentences" (each its own frequency, so the emulator can say which sentences a segment holds) with pauses.
+ */
+
+type ToneTimeline = Timeline<TimelineSentence & { hz: number }>;
+
+/** The emulator's answer to one segment: `S<k>.` for each tone burst in it, in order (k from its frequency). */
+function sentencesIn(bytes: Buffer): string {
+  const { samples, sampleRate } = parseWav(bytes);
+  const words: string[] = [];
+  const frame = sampleRate / 50;
+  let runStart = -1;
+  const loud = (i: number) => { let m = 0; for (let j = i; j < Math.min(i + frame, samples.length); j++) m = Math.max(m, Math.abs(samples[j]!)); return m > 1000; };
+  for (let i = 0; i <= samples.length; i += frame) {
+    const on = i < samples.length && loud(i);
+    if (on && runStart < 0) runStart = i;
+    if (!on && runStart >= 0) {
+      if (i - runStart >= sampleRate / 2) {
+        const hz = frequencyOf(samples.subarray(runStart + frame, i - frame), sampleRate);
+        words.push(`S${Math.round((hz - 300) / 10)}.`);
+      }
+      runStart = -1;
+    }
+  }
+  return words.join(' ');
+}
+
+let emu: ModelEmulator;
+let translator: Translator;
+let timeline: ToneTimeline;
+const pcmOf = (t: ToneTimeline) => ({ samples: t.pcm, sampleRate: t.sampleRate });
+
+beforeAll(async () => {
+  emu = await startModelEmulator();
+  translator = new Translator({ apiKey: 'test-key', baseUrl: emu.baseUrl, model: 'qwen3-livetranslate-flash', maxRetries: 0, streamRetries: 0, logger: pino({ level: 'silent' }) });
+  timeline = toneTimeline({ durationSec: 11 * 60, seed: 7 });
+}, 60_000);
+afterAll(() => emu.close());
+beforeEach(() => {
+  emu.reset();
+  // later segments often answer faster than earlier ones: the order must still be the recording's
+  emu.configure({ text: (input) => sentencesIn(input.bytes), chunkDelayMs: { min: 0, max: 25 }, audioSeconds: undefined, fragmentBytes: { min: 16_000, max: 32_000 } });
+});
+
+describe('runSegmented: an 11-minute recording', () => {
+  it('cuts in pauses, translates every sentence exactly once in order, and makes one voice note of all the speech', async () => {
+    const plan = planTranslation({ to: 'en' }, { strict: false });
+    const events: string[] = [];
+    const segments: { index: number; startSec: number; endSec: number }[] = [];
+    let text = '';
+    let firstTextBeforeFirstSegment = false;
+    const result = await runSegmented(translator, pcmOf(timeline), plan, {
+      onText: (d) => {
+        if (segments.length === 0 && d.trim()) firstTextBeforeFirstSegment = true;
+        text += d;
+        events.push('text');
+      },
+      onSegment: (s) => segments.push(s),
+    });
+    expect(result.text).toBe(text);
+    // every request fit one answer: no `length`, nothing resumed
+    expect(result.truncated).toBe(false);
+    expect(segments.length).toBeGreaterThanOrEqual(5);
+    expect(emu.requests).toHaveLength(segments.length);
+    // every cut lies in a pause of the known timeline
+    for (const s of segments.slice(1)) {
+      const inside = timeline.sentences.find((x) => s.startSec > x.startSec && s.startSec < x.endSec);
+      expect(inside).toBeUndefined();
+    }
+    // every sentence exactly once, in recording order
+    const said = text.match(/S\d+\./g) ?? [];
+    expect(said).toEqual(timeline.sentences.map((x) => `S${Math.round((x.hz - 300) / 10)}.`));
+    expect(firstTextBeforeFirstSegment).toBe(true);
+    // one voice note: the segments' speech (each as long as its segment, the emulator's rule) plus a 0.4 s gap at each cut
+    const note = result.voiceNote!;
+    const speech = segments.reduce((sum, s) => sum + (s.endSec - s.startSec), 0) + 0.4 * (segments.length - 1);
+    expect(note.durationSecs).toBeCloseTo(speech, 0);
+    const decoded = ffmpegDecode(note.ogg, 24000);
+    expect(decoded.stderr).toBe('');
+    expect(decoded.samples.length / 24000).toBeCloseTo(note.durationSecs, 1);
+    expect(frequencyOf(decoded.samples.subarray(24000, 48000), 24000)).toBeCloseTo(440, 0);
+  }, 120_000);
+
+  it('a segment the output cap cuts is resumed from its last pause before where it got; nothing is lost', async () => {
+    const plan = planTranslation({ to: 'en' }, { strict: false });
+    emu.inject({ kind: 'length', times: 1 });
+    const resumed: boolean[] = [];
+    const result = await runSegmented(translator, pcmOf(timeline), plan, { onSegment: (s) => resumed.push(s.resumed) });
+    expect(resumed).toContain(true);
+    expect(result.truncated).toBe(false);
+    const said = new Set(result.text.match(/S\d+\./g));
+    for (const x of timeline.sentences) expect(said.has(`S${Math.round((x.hz - 300) / 10)}.`)).toBe(true);
+  }, 120_000);
+
+  it('a provider failure mid-recording ends everything in flight and is thrown, keeping the text given so far', async () => {
+    const plan = planTranslation({ to: 'en', textOnly: true }, { strict: false });
+    emu.inject({ kind: 'status', status: 500, times: 20 });
+    let text = '';
+    await expect(runSegmented(translator, pcmOf(timeline), plan, { onText: (d) => (text += d) })).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    expect(emu.requests.length).toBeLessThanOrEqual(3);
+    void text;
+  });
+});

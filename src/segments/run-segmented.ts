@@ -1,0 +1,221 @@
+import { encodeWav } from '../audio/wav.js';
+import { VoiceEncoder } from '../audio/voice-encoder.js';
+import type { PipelineHooks, TranslationResult } from '../pipeline.js';
+import type { TranslationPlan } from '../plan.js';
+import { AUDIO_SAMPLE_RATE, type TranslatorLike, type Usage } from '../translator/types.js';
+import { findPauses, type Pause } from './pauses.js';
+import { planSegments, SPEECH_SEGMENTS, TEXT_SEGMENTS } from './plan-segments.js';
+
+/**
+ * Long recordings: one model answer stops at 4,096 output tokens (about 4 minutes of speech with its text), so a
+ * longer recording is cut at pauses into segments that each fit one answer with margin, translated a few at a time,
+ * and put back together strictly in recording order.
+ *
+ * - Text: the earliest unfinished segment (the "head") streams live; later segments run ahead and wait, buffered,
+ *   until every segment before them is done. What the caller receives through `onText` is exactly the final text.
+ * - Speech: every segment's speech goes, in the same order, through ONE streaming Ogg Opus encoder, with
+ *   `gapSecs` of silence at each cut: one voice note as long as the parts plus the gaps.
+ * - A segment whose answer still ends at the output cap keeps what it said (it is already on screen) and the rest of
+ *   it is translated again from the last pause before the point its speech reached (at most `maxResumes` times per
+ *   segment); only then is the result reported as truncated, naming where.
+ * - Any other failure ends every segment in flight and is thrown; text already delivered stays delivered.
+ */
+
+/** Mono PCM of the whole recording (decoded once: see `PreparedMedia.pcm`). */
+export interface RecordingPcm {
+  samples: Int16Array;
+  sampleRate: number;
+}
+
+export interface SegmentInfo {
+  index: number;
+  count: number;
+  startSec: number;
+  endSec: number;
+}
+
+export interface SegmentHooks extends PipelineHooks {
+  /** The segment now streaming (the head) changed, or the count grew: "segment 3 of 24, 12:30 / 58:10". */
+  onProgress?(progress: { index: number; count: number; positionSec: number; durationSec: number }): void;
+  /** A segment's answer is complete (in recording order), with its text: `--json` segment events, `.txt` markers. */
+  onSegment?(segment: SegmentInfo & { text: string; resumed: boolean }): void;
+}
+
+export interface SegmentedOptions {
+  /** Segments in flight at once (default 3). */
+  concurrency?: number;
+  /** Silence between two segments' speech in the voice note, seconds (default 0.4). */
+  gapSecs?: number;
+  /** Opus bit rate of the voice note (lower it to fit an upload limit; default 32 kbit/s). */
+  voiceBitrate?: number;
+  /** Times one segment may be resumed after the output cap cut it (default 2). */
+  maxResumes?: number;
+}
+
+interface Task {
+  startSec: number;
+  endSec: number;
+  resumes: number;
+  status: 'waiting' | 'running' | 'done';
+  text: string[];
+  textSent: number;
+  pcm: Int16Array[];
+  pcmSent: number;
+  speechSamples: number;
+  resumed: boolean;
+}
+
+const wavPart = (pcm: RecordingPcm, startSec: number, endSec: number) => {
+  const from = Math.round(startSec * pcm.sampleRate);
+  const to = Math.min(pcm.samples.length, Math.round(endSec * pcm.sampleRate));
+  const wav = encodeWav(pcm.samples.subarray(from, to), pcm.sampleRate);
+  return { type: 'input_audio' as const, input_audio: { data: `data:audio/wav;base64,${wav.toString('base64')}`, format: 'wav' } };
+};
+
+const addUsage = (a: Usage | undefined, b: Usage): Usage => (a
+  ? Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v + (b[k as keyof Usage] ?? 0)])) as unknown as Usage
+  : { ...b });
+
+/** Where to resume a segment the output cap cut: the last pause before the point its speech reached (never past it). */
+function resumePoint(task: Task, pauses: Pause[], reachedSec: number): number {
+  const before = pauses.filter((p) => (p.startSec + p.endSec) / 2 > task.startSec + 1 && (p.startSec + p.endSec) / 2 < reachedSec);
+  const last = before.at(-1);
+  if (last) return (last.startSec + last.endSec) / 2;
+  // no pause in reach: go back a little from where it got to (a word may be repeated, none is lost)
+  return Math.max(task.startSec + 1, reachedSec - 2);
+}
+
+export async function runSegmented(
+  translator: TranslatorLike, pcm: RecordingPcm, plan: TranslationPlan, hooks: SegmentHooks = {},
+  signal?: AbortSignal, options: SegmentedOptions = {},
+): Promise<TranslationResult> {
+  const started = performance.now();
+  const durationSec = pcm.samples.length / pcm.sampleRate;
+  const pauses = findPauses(pcm.samples, pcm.sampleRate);
+  const limits = plan.voice ? SPEECH_SEGMENTS : TEXT_SEGMENTS;
+  const tasks: Task[] = planSegments(durationSec, pauses, limits).map((s) => ({
+    startSec: s.startSec, endSec: s.endSec, resumes: 0, status: 'waiting', text: [], textSent: 0, pcm: [], pcmSent: 0, speechSamples: 0, resumed: false,
+  }));
+  const concurrency = Math.max(1, options.concurrency ?? 3);
+  const gap = new Int16Array(Math.round((options.gapSecs ?? 0.4) * AUDIO_SAMPLE_RATE));
+  const encoder = plan.voice ? new VoiceEncoder({ sampleRate: AUDIO_SAMPLE_RATE, bitrate: options.voiceBitrate }) : undefined;
+  const controller = new AbortController();
+  const abortAll = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', abortAll, { once: true });
+
+  let head = 0;
+  let usage: Usage | undefined;
+  let firstTextMs: number | undefined;
+  let truncatedAt: number | undefined;
+  let speechWritten = 0;
+  let emitted = '';
+  const say = (text: string) => {
+    if (!text) return;
+    firstTextMs ??= performance.now() - started;
+    emitted += text;
+    hooks.onText?.(text);
+  };
+  const segmentsOut: { startSec: number; endSec: number; text: string }[] = [];
+  const progress = () => hooks.onProgress?.({ index: head, count: tasks.length, positionSec: tasks[head]?.startSec ?? durationSec, durationSec });
+
+  /** Hands the head's new text and speech to the caller and the encoder. */
+  const flush = (task: Task) => {
+    for (; task.textSent < task.text.length; task.textSent++) say(task.text[task.textSent]!);
+    for (; task.pcmSent < task.pcm.length; task.pcmSent++) {
+      const chunk = task.pcm[task.pcmSent]!;
+      encoder?.write(chunk);
+      speechWritten += chunk.length;
+    }
+  };
+
+  /** Advances the head past finished segments, in order; each finished one is final from here on. */
+  const advance = () => {
+    while (tasks[head]?.status === 'done') {
+      const t = tasks[head]!;
+      flush(t);
+      segmentsOut.push({ startSec: t.startSec, endSec: t.endSec, text: t.text.join('') });
+      hooks.onSegment?.({ index: head, count: tasks.length, startSec: t.startSec, endSec: t.endSec, text: t.text.join(''), resumed: t.resumed });
+      head++;
+      const next = tasks[head];
+      if (!next) continue;
+      // a cut between two segments: a paragraph in the text (a resumed one just goes on), a short silence in the speech
+      if (emitted && !/\s$/.test(emitted)) say(next.resumed ? ' ' : '\n\n');
+      if (encoder && speechWritten > 0) encoder.write(gap);
+      progress();
+      flush(next);
+    }
+  };
+
+  const runTask = async (task: Task): Promise<void> => {
+    task.status = 'running';
+    const request = { part: wavPart(pcm, task.startSec, task.endSec), target: plan.target.code, source: plan.source?.code, voice: plan.voice?.name };
+    let cut = false;
+    for await (const event of translator.translate(request, controller.signal)) {
+      hooks.onEvent?.(event);
+      if (event.type === 'text') task.text.push(event.delta);
+      else if (event.type === 'audio') {
+        task.pcm.push(event.pcm);
+        task.speechSamples += event.pcm.length;
+      } else if (event.type === 'usage') usage = addUsage(usage, event.usage);
+      else cut = event.truncated;
+      if (tasks[head] === task) flush(task);
+    }
+    if (cut) {
+      if (task.resumes < (options.maxResumes ?? 2)) {
+        // the answer reached about as far into the source as its speech lasted (text only: half the segment)
+        const reached = plan.voice ? task.startSec + task.speechSamples / AUDIO_SAMPLE_RATE : (task.startSec + task.endSec) / 2;
+        const at = Math.min(resumePoint(task, pauses, reached), task.endSec - 0.5);
+        const rest: Task = { ...task, startSec: at, resumes: task.resumes + 1, status: 'waiting', text: [], textSent: 0, pcm: [], pcmSent: 0, speechSamples: 0, resumed: true };
+        task.endSec = at;
+        tasks.splice(tasks.indexOf(task) + 1, 0, rest);
+        progress();
+      } else {
+        truncatedAt ??= task.startSec;
+      }
+    }
+    task.status = 'done';
+    advance();
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let running = 0;
+      let failed = false;
+      const pump = () => {
+        if (failed) return;
+        if (head >= tasks.length && running === 0) return resolve();
+        while (running < concurrency) {
+          const next = tasks.find((t) => t.status === 'waiting');
+          if (!next) break;
+          running++;
+          runTask(next).then(() => {
+            running--;
+            pump();
+          }, (err: unknown) => {
+            failed = true;
+            abortAll();
+            reject(err);
+          });
+        }
+      };
+      progress();
+      pump();
+    });
+  } catch (err) {
+    encoder?.abort();
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', abortAll);
+  }
+  const modelDoneMs = performance.now() - started;
+  const voiceNote = encoder && speechWritten > 0 ? await encoder.finish() : (encoder?.abort(), undefined);
+  return {
+    text: emitted,
+    voiceNote,
+    usage,
+    truncated: truncatedAt !== undefined,
+    ...(truncatedAt !== undefined ? { truncatedAtSec: truncatedAt } : {}),
+    segments: segmentsOut,
+    timings: { firstTextMs, modelDoneMs, voiceReadyMs: voiceNote ? performance.now() - started : undefined },
+  };
+}
