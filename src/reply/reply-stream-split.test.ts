@@ -133,3 +133,21 @@ describe('ReplyStream splitting past maxTextLength', () => {
     expect(texts.join('')).toBe(full);
   });
 });
+
+describe('ReplyStream: at most maxParts messages', () => {
+  it('stops the last allowed message where it is full and marks it overflowed; the text goes on only in the result', async () => {
+    const surface = new RecordingSurface({ maxTextLength: MAX });
+    const stream = new ReplyStream({ surface, budget: new EditBudget({ writes: 1_000, perMs: 1_000 }), minIntervalMs: 1_000, maxParts: 3 });
+    const parts = words(200);
+    await streamWords(stream, parts, 100);
+    const finals = [...surface.shown.values()];
+    expect(finals).toHaveLength(3);
+    expect(finals.map((v) => v.part)).toEqual([0, 1, 2]);
+    expect(finals.map((v) => v.continued)).toEqual([true, true, false]);
+    expect(finals[2]).toMatchObject({ final: true, overflow: true, outcome: { status: 'done' } });
+    expect(finals.every((v) => v.text.length <= MAX)).toBe(true);
+    // what is shown is the start of the text, with nothing skipped
+    expect(parts.join('').startsWith(finals.map((v) => v.text).join(''))).toBe(true);
+    expect(stream.overflowed).toBe(true);
+  });
+});

@@ -1,11 +1,11 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseWav } from '../audio/wav.js';
 import { planTranslation } from '../plan.js';
 import { Translator } from '../translator/translator.js';
 import { startModelEmulator, type ModelEmulator } from '../../test/emulators/model/index.js';
 import { ffmpegDecode, frequencyOf } from '../../test/support/media-fixtures.js';
 import { toneTimeline, type Timeline, type TimelineSentence } from '../../test/support/long-recording.js';
+import { sentencesIn, sentenceWord } from '../../test/support/segment-answers.js';
 import { runSegmented } from './run-segmented.js';
 
 /**
@@ -14,27 +14,6 @@ import { runSegmented } from './run-segmented.js';
  */
 
 type ToneTimeline = Timeline<TimelineSentence & { hz: number }>;
-
-/** The emulator's answer to one segment: `S<k>.` for each tone burst in it, in order (k from its frequency). */
-function sentencesIn(bytes: Buffer): string {
-  const { samples, sampleRate } = parseWav(bytes);
-  const words: string[] = [];
-  const frame = sampleRate / 50;
-  let runStart = -1;
-  const loud = (i: number) => { let m = 0; for (let j = i; j < Math.min(i + frame, samples.length); j++) m = Math.max(m, Math.abs(samples[j]!)); return m > 1000; };
-  for (let i = 0; i <= samples.length; i += frame) {
-    const on = i < samples.length && loud(i);
-    if (on && runStart < 0) runStart = i;
-    if (!on && runStart >= 0) {
-      if (i - runStart >= sampleRate / 2) {
-        const hz = frequencyOf(samples.subarray(runStart + frame, i - frame), sampleRate);
-        words.push(`S${Math.round((hz - 300) / 10)}.`);
-      }
-      runStart = -1;
-    }
-  }
-  return words.join(' ');
-}
 
 let emu: ModelEmulator;
 let translator: Translator;
@@ -80,7 +59,7 @@ describe('runSegmented: an 11-minute recording', () => {
     }
     // every sentence exactly once, in recording order
     const said = text.match(/S\d+\./g) ?? [];
-    expect(said).toEqual(timeline.sentences.map((x) => `S${Math.round((x.hz - 300) / 10)}.`));
+    expect(said).toEqual(timeline.sentences.map(sentenceWord));
     expect(firstTextBeforeFirstSegment).toBe(true);
     // one voice note: the segments' speech (each as long as its segment, the emulator's rule) plus a 0.4 s gap at each cut
     const note = result.voiceNote!;
@@ -100,7 +79,7 @@ describe('runSegmented: an 11-minute recording', () => {
     expect(resumed).toContain(true);
     expect(result.truncated).toBe(false);
     const said = new Set(result.text.match(/S\d+\./g));
-    for (const x of timeline.sentences) expect(said.has(`S${Math.round((x.hz - 300) / 10)}.`)).toBe(true);
+    for (const x of timeline.sentences) expect(said.has(sentenceWord(x))).toBe(true);
   }, 120_000);
 
   it('a provider failure mid-recording ends everything in flight and is thrown, keeping the text given so far', async () => {
