@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { frequencyOf } from '../../test/support/audio-tools.js';
 import { knownPauses, seededRandom, speechTimeline, toneTimeline, type Timeline } from '../../test/support/long-recording.js';
 import { findPauses, type Pause } from './pauses.js';
 
@@ -149,5 +150,41 @@ describe('findPauses on real speech (espeak-ng sentences joined by 0.5–1.5 s s
 
   it('still finds every gap for speech 20 dB down over -60 dBFS noise; soft word onsets blur the bounds to ±0.2 s', () => {
     expectSpeechPauses(speechTimeline({ durationSec: 300, seed: 7, levelDb: -20, noiseDbfs: -60 }), 0.2);
+  });
+});
+
+describe('the long-recording timelines the tests are built on', () => {
+  it('place sentences between silences of 0.5–1.5 s, the same for the same seed, and differently for another', () => {
+    const a = speechTimeline({ durationSec: 120, seed: 9 });
+    const b = speechTimeline({ durationSec: 120, seed: 9 });
+    expect(Buffer.from(a.pcm.buffer).equals(Buffer.from(b.pcm.buffer))).toBe(true);
+    expect(speechTimeline({ durationSec: 120, seed: 10 }).sentences).not.toEqual(a.sentences);
+    expect(a.durationSec).toBe(120);
+    expect(a.pcm.length).toBe(120 * 16000);
+    const gaps = knownPauses(a);
+    for (const gap of gaps.slice(0, -1)) {
+      expect(gap.endSec - gap.startSec).toBeGreaterThanOrEqual(0.5 - 1e-9);
+      expect(gap.endSec - gap.startSec).toBeLessThanOrEqual(1.5 + 1e-9);
+    }
+    for (const gap of gaps) {
+      const silent = a.pcm.subarray(Math.round(gap.startSec * 16000), Math.round(gap.endSec * 16000));
+      expect(silent.every((x) => x === 0)).toBe(true);
+    }
+    for (const s of a.sentences) {
+      expect(s.endSec - s.startSec).toBeGreaterThan(1.5);
+      expect(a.pcm[Math.round(s.startSec * 16000)]).not.toBe(0);
+      expect(a.pcm[Math.round(s.endSec * 16000) - 1]).not.toBe(0);
+    }
+  });
+
+  it('make tone bursts of 2–8 s, each at its own frequency', () => {
+    const timeline = toneTimeline({ durationSec: 120 });
+    timeline.sentences.forEach((s, k) => {
+      expect(s.hz).toBe(300 + 10 * k);
+      expect(s.endSec - s.startSec).toBeGreaterThanOrEqual(2);
+      expect(s.endSec - s.startSec).toBeLessThanOrEqual(8);
+      const burst = timeline.pcm.subarray(Math.round(s.startSec * 16000), Math.round(s.endSec * 16000));
+      expect(frequencyOf(burst, 16000)).toBeCloseTo(s.hz, 0);
+    });
   });
 });

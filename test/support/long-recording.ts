@@ -169,9 +169,18 @@ function voicedSentences(): Int16Array[] {
     const bytes = new Uint8Array(resampled.stdout);
     const all = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1);
     const ratio = TIMELINE_RATE / source.sampleRate;
-    return spans.map(([from, to]) => all.slice(Math.floor(from * ratio), Math.ceil(to * ratio)));
+    return spans.map(([from, to]) => trimZeros(all.subarray(Math.floor(from * ratio), Math.ceil(to * ratio))));
   });
   return voicedCache;
+}
+
+/** A copy of `samples` without the zeros at either end. */
+function trimZeros(samples: Int16Array): Int16Array {
+  let from = 0;
+  let to = samples.length;
+  while (from < to && samples[from] === 0) from++;
+  while (to > from && samples[to - 1] === 0) to--;
+  return samples.slice(from, to);
 }
 
 /** [first, end) sample of each stretch between runs of at least `gap` exact zeros. */
