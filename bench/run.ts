@@ -13,6 +13,7 @@ import { slackBench } from './slack.js';
 import { memoryBench } from './memory.js';
 import { oggBombBench } from './ogg-bomb.js';
 import { liveWebmBench } from './live-webm.js';
+import { startupBench } from './startup.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const child = resolve(import.meta.dirname, 'audio-pipeline.ts');
@@ -80,3 +81,8 @@ console.log(`\nA live WebM over the cap through the intake (${new Date().toISOSt
 console.log('| file | time to the answer | outcome |');
 console.log('|---|---|---|');
 console.log((await liveWebmBench()).join('\n'));
+
+console.log(`\nStart-up, the build (dist/, plain node) against the sources through tsx, median of ${RUNS} fresh processes (node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`);
+console.log('| command | built | tsx | built vs tsx |');
+console.log('|---|---|---|---|');
+console.log((await startupBench(RUNS)).join('\n'));

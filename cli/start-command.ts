@@ -68,6 +68,9 @@ export async function startCommand(): Promise<number> {
     );
   }
   const logger = createLogger(config.logLevel);
+  // the platforms' modules (discord.js above all) load while the store opens
+  const adapters = { slack: config.slack && import('../adapters/slack/app.js'), discord: config.discord && import('../adapters/discord/bot.js') };
+  for (const loading of Object.values(adapters)) loading?.catch(() => undefined);
   const store = await openStore(config.storeUrl, { cacheMaxAgeMs: config.cacheMaxAgeMs, onError: (err) => logger.error({ err }, 'store error') })
     .catch((err: unknown) => {
       throw new TranslateError('STORE_UNAVAILABLE', `(${err instanceof StoreOpenError || err instanceof Error ? err.message : String(err)})`, { cause: err });
@@ -89,7 +92,7 @@ export async function startCommand(): Promise<number> {
       });
     }
     if (config.slack) {
-      const { startSlackBot } = await import('../adapters/slack/app.js');
+      const { startSlackBot } = await adapters.slack!;
       const bot = await startSlackBot({
         ...common, botToken: config.slack.botToken, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken,
         apiUrl: config.slack.apiUrl, port: config.port, customRoutes: opsOwnServer ? undefined : opsRoutes(metrics, checks, { logger }),
@@ -98,7 +101,7 @@ export async function startCommand(): Promise<number> {
       stops.push({ drain: () => bot.drain(config.shutdownGraceMs), stop: () => bot.stop() });
     }
     if (config.discord) {
-      const { startDiscordBot } = await import('../adapters/discord/bot.js');
+      const { startDiscordBot } = await adapters.discord!;
       const bot = await startDiscordBot({ ...common, token: config.discord.token, apiUrl: config.discord.apiUrl, guildId: config.discord.guildId });
       checks.discord = async () => {
         if (!bot.client.isReady()) throw new Error('gateway not connected');

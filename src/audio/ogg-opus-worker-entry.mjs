@@ -1,5 +1,6 @@
-// Entry of the Ogg Opus decode worker thread (ogg-opus-worker.ts). A worker starts with a fresh module loader, so it
-// registers tsx itself (as bin/livetranslate.js does for the main thread) before importing the TypeScript body.
+// Entry of the Ogg Opus decode worker thread (ogg-opus-worker.ts) when it runs from the TypeScript sources (tests,
+// bench): a worker starts with a fresh module loader, so it registers tsx before importing the TypeScript body.
+// The build (dist/) starts ogg-opus-worker-thread.js directly and never loads this file.
 import { register } from 'tsx/esm/api';
 
 register();

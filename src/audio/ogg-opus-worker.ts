@@ -12,11 +12,15 @@ import type { DecodeReply } from './ogg-opus-worker-thread.js';
  * - Same results and errors as the in-thread decode: TranslateErrors keep their code and detail across the thread;
  *   other failures are plain Errors with the worker's message.
  * - Workers are pooled: at most one per core decode at once (more callers wait for a free one), an idle worker is
- *   kept for `IDLE_MS` (starting one costs about half a second: it loads tsx and the decoder) and never keeps the
+ *   kept for `IDLE_MS` (starting one loads the decoder, and tsx when run from the sources) and never keeps the
  *   process alive. The input is copied to the worker; the WAV comes back transferred, not copied.
  * - `signal` aborting terminates that decode's worker and rejects with CANCELLED.
  */
-const ENTRY = new URL('./ogg-opus-worker-entry.mjs', import.meta.url);
+// Built (dist/, .js) the thread body is plain JavaScript and starts directly; run from the TypeScript sources (tests,
+// bench) a worker's fresh module loader first needs tsx, which ogg-opus-worker-entry.mjs registers.
+const ENTRY = import.meta.url.endsWith('.js')
+  ? new URL('./ogg-opus-worker-thread.js', import.meta.url)
+  : new URL('./ogg-opus-worker-entry.mjs', import.meta.url);
 const IDLE_MS = 30_000;
 const MAX_WORKERS = Math.max(1, availableParallelism());
 

@@ -1,9 +1,7 @@
 import type { Backend } from './backend.js';
 import { createJobJournal } from './job-journal.js';
-import { openRedisBackend } from './redis-backend.js';
 import { createResultCache } from './result-cache.js';
 import { createSettingsStore } from './settings-store.js';
-import { openSqliteBackend } from './sqlite-backend.js';
 import type { Store } from './types.js';
 import { createUsageLedger } from './usage-ledger.js';
 
@@ -58,10 +56,13 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   if (url.startsWith('sqlite://')) {
     const path = url.slice('sqlite://'.length);
     if (!path) throw new StoreOpenError(shown, 'no SQLite file path (expected sqlite://./data/livetranslate.sqlite)');
+    // each back end (and its driver) is loaded only when STORE_URL names it
+    const { openSqliteBackend } = await import('./sqlite-backend.js');
     backend = await openSqliteBackend(path, prefix).catch((err: unknown) => {
       throw new StoreOpenError(shown, `cannot open the SQLite database (${describe(err)})`, { cause: err });
     });
   } else if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    const { openRedisBackend } = await import('./redis-backend.js');
     backend = await openRedisBackend(url, prefix, options.onError ?? (() => undefined)).catch((err: unknown) => {
       throw new StoreOpenError(shown, `cannot reach Redis (${describe(err)})`, { cause: err });
     });
