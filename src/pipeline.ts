@@ -17,6 +17,8 @@ export interface TranslationResult {
   truncatedAtSec?: number | undefined;
   /** A long recording's segments in order, with where each starts in the recording (`.txt` markers). */
   segments?: { startSec: number; endSec: number; text: string }[] | undefined;
+  /** Segments answered from an earlier try (no model call). */
+  reusedSegments?: number | undefined;
   /** ms from the request to the model's first text and to its last chunk. */
   timings: { firstTextMs: number | undefined; modelDoneMs: number; voiceReadyMs: number | undefined };
 }

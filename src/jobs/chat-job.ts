@@ -44,6 +44,7 @@ function footerFor(result: TranslationResult, from: 'model' | 'cache' | 'shared'
   else if (result.usage) parts.push(`${result.usage.totalTokens.toLocaleString('en-US')} tokens`);
   if (result.voiceNote) parts.push(`${result.voiceNote.durationSecs.toFixed(1)} s of speech`);
   if (result.segments) parts.push(`${result.segments.length} segments`);
+  if (result.reusedSegments) parts.push(`${result.reusedSegments} from the earlier try, no new cost`);
   if (result.truncatedAtSec !== undefined) parts.push(`cut short at ${clock(result.truncatedAtSec)} of the recording`);
   return parts.join(' · ');
 }

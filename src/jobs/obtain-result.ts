@@ -5,6 +5,7 @@ import { prepareMedia } from '../media/intake.js';
 import { audioTokens } from '../media/tokens.js';
 import type { IntakeOptions, MediaSource, PreparedMedia } from '../media/types.js';
 import { singleAnswerSecs, translateMedia, type TranslationResult } from '../pipeline.js';
+import type { SegmentCache } from '../segments/run-segmented.js';
 import type { TranslationPlan } from '../plan.js';
 import type { CachedResult, Store } from '../store/types.js';
 import type { TranslatorLike } from '../translator/types.js';
@@ -111,7 +112,8 @@ export async function obtainResult(
     const release = services.queue ? await services.queue.acquire(input.scope?.serverId ?? '', signal, onPosition, input.scope && `${input.scope.platform}:${input.scope.userId}`) : () => undefined;
     if (waited) hooks.onQueued?.(0);
     try {
-      return await translateMedia(translator, media, input.plan, { onText: hooks.onText, onProgress: hooks.onProgress }, signal);
+      const segments = store ? { store: segmentCache(store), key } : undefined;
+      return await translateMedia(translator, media, input.plan, { onText: hooks.onText, onProgress: hooks.onProgress }, signal, { cache: segments });
     } finally {
       release();
     }
@@ -137,6 +139,20 @@ export async function obtainResult(
     await store.cache.set(key, value).catch((err: unknown) => log.warn({ err }, 'cache write failed'));
   }
   return { result, from: 'model', media };
+}
+
+/** A long recording's finished segments in the result cache (their speech as each one's own Ogg Opus file). */
+function segmentCache(store: Store): SegmentCache {
+  return {
+    async get(key) {
+      const c = await store.cache.get(key);
+      return c && { text: c.text, speech: c.voiceNote?.ogg, usage: c.usage };
+    },
+    async set(key, answer) {
+      const voiceNote = answer.speech ? { ogg: answer.speech, durationSecs: 0, waveform: '', sampleRate: 24_000, samples: 0 } : undefined;
+      await store.cache.set(key, { text: answer.text, voiceNote, usage: answer.usage, truncated: false, createdAt: Date.now() });
+    },
+  };
 }
 
 /** The shared result, or CANCELLED as soon as this job's own signal aborts (the other job goes on). */

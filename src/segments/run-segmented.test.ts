@@ -6,7 +6,7 @@ import { startModelEmulator, type ModelEmulator } from '../../test/emulators/mod
 import { ffmpegDecode, frequencyOf } from '../../test/support/media-fixtures.js';
 import { toneTimeline, type Timeline, type TimelineSentence } from '../../test/support/long-recording.js';
 import { sentencesIn, sentenceWord } from '../../test/support/segment-answers.js';
-import { runSegmented } from './run-segmented.js';
+import { runSegmented, type SegmentAnswer } from './run-segmented.js';
 
 /**
  * A long recording against the model emulator (which enforces the 4,096-token output cap): an 11-minute timeline of
@@ -90,4 +90,23 @@ describe('runSegmented: an 11-minute recording', () => {
     expect(emu.requests.length).toBeLessThanOrEqual(3);
     void text;
   });
+});
+
+describe('runSegmented: Retry resumes', () => {
+  it('after a failure in the third segment, a Retry sends only the segments that had not finished', async () => {
+    const plan = planTranslation({ to: 'en' }, { strict: false });
+    const kept = new Map<string, SegmentAnswer>();
+    const cache = { store: { get: async (k: string) => kept.get(k), set: async (k: string, a: SegmentAnswer) => void kept.set(k, a) }, key: 'recording-1' };
+    emu.inject({ kind: 'status', status: 500, after: 2 });
+    await expect(runSegmented(translator, pcmOf(timeline), plan, {}, undefined, { cache })).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    const firstTry = emu.requests.length;
+    expect(firstTry).toBe(3); // three in flight: two finished (and were kept), the third failed, no fourth started
+    expect(kept.size).toBe(2);
+    const segments: number[] = [];
+    const result = await runSegmented(translator, pcmOf(timeline), plan, { onSegment: (s) => segments.push(s.index) }, undefined, { cache });
+    expect(result.reusedSegments).toBe(2);
+    expect(emu.requests.length - firstTry).toBe(segments.length - 2);
+    expect((result.text.match(/S\d+\./g) ?? [])).toEqual(timeline.sentences.map(sentenceWord));
+    expect(result.voiceNote!.durationSecs).toBeCloseTo(timeline.durationSec + 0.4 * (segments.length - 1), 0);
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
-import { encodeWav } from '../audio/wav.js';
+import { decodeOggOpusBuffer } from '../audio/ogg-opus-decode.js';
 import { VoiceEncoder } from '../audio/voice-encoder.js';
+import { encodeWav, parseWav } from '../audio/wav.js';
 import type { PipelineHooks, TranslationResult } from '../pipeline.js';
 import type { TranslationPlan } from '../plan.js';
 import { AUDIO_SAMPLE_RATE, type TranslatorLike, type Usage } from '../translator/types.js';
@@ -18,7 +19,8 @@ import { planSegments, SPEECH_SEGMENTS, TEXT_SEGMENTS } from './plan-segments.js
  * - A segment whose answer still ends at the output cap keeps what it said (it is already on screen) and the rest of
  *   it is translated again from the last pause before the point its speech reached (at most `maxResumes` times per
  *   segment); only then is the result reported as truncated, naming where.
- * - Any other failure ends every segment in flight and is thrown; text already delivered stays delivered.
+ * - Any other failure starts no further segment; those already in flight finish (and are cached, so a Retry does not
+ *   pay for them again), then the failure is thrown. Text already delivered stays delivered.
  */
 
 /** Mono PCM of the whole recording (decoded once: see `PreparedMedia.pcm`). */
@@ -41,7 +43,25 @@ export interface SegmentHooks extends PipelineHooks {
   onSegment?(segment: SegmentInfo & { text: string; resumed: boolean }): void;
 }
 
+/** A finished segment's answer, kept so that a Retry never pays for it again. `speech` is its own Ogg Opus file. */
+export interface SegmentAnswer {
+  text: string;
+  speech?: Buffer | undefined;
+  usage?: Usage | undefined;
+}
+
+/** Where finished segments are kept, by a key naming the recording, the plan and the segment's bounds. */
+export interface SegmentCache {
+  get(key: string): Promise<SegmentAnswer | undefined>;
+  set(key: string, answer: SegmentAnswer): Promise<void>;
+}
+
 export interface SegmentedOptions {
+  /**
+   * Finished segments are stored here under `${key}:${start}-${end}` and reused: a Retry after a failure, a cancel
+   * or a restart resumes at the first unfinished segment (the cut points are the same for the same audio).
+   */
+  cache?: { store: SegmentCache; key: string } | undefined;
   /** Segments in flight at once (default 3). */
   concurrency?: number;
   /** Silence between two segments' speech in the voice note, seconds (default 0.4). */
@@ -108,6 +128,7 @@ export async function runSegmented(
   let firstTextMs: number | undefined;
   let truncatedAt: number | undefined;
   let speechWritten = 0;
+  let reused = 0;
   let emitted = '';
   const say = (text: string) => {
     if (!text) return;
@@ -146,8 +167,44 @@ export async function runSegmented(
     }
   };
 
+  const keyOf = (task: Task) => options.cache && `${options.cache.key}:${task.startSec.toFixed(3)}-${task.endSec.toFixed(3)}`;
+
+  /** A segment finished before (an earlier try of this job): its answer, with no model call. */
+  const reuse = async (task: Task): Promise<boolean> => {
+    const key = keyOf(task);
+    const hit = key ? await options.cache!.store.get(key).catch(() => undefined) : undefined;
+    if (!hit || (plan.voice && !hit.speech)) return false;
+    task.text.push(hit.text);
+    if (hit.speech) {
+      const samples = parseWav(decodeOggOpusBuffer(hit.speech, { sampleRate: AUDIO_SAMPLE_RATE }).wav).samples;
+      task.pcm.push(samples);
+      task.speechSamples = samples.length;
+    }
+    reused++;
+    return true;
+  };
+
+  /** Keeps a finished segment (its speech as a small Ogg Opus file of its own). */
+  const remember = async (task: Task, taskUsage: Usage | undefined) => {
+    const key = keyOf(task);
+    if (!key) return;
+    let speech: Buffer | undefined;
+    if (plan.voice && task.speechSamples > 0) {
+      const own = new VoiceEncoder({ sampleRate: AUDIO_SAMPLE_RATE });
+      for (const chunk of task.pcm) own.write(chunk);
+      speech = (await own.finish()).ogg;
+    }
+    await options.cache!.store.set(key, { text: task.text.join(''), speech, usage: taskUsage }).catch(() => undefined);
+  };
+
   const runTask = async (task: Task): Promise<void> => {
     task.status = 'running';
+    if (await reuse(task)) {
+      task.status = 'done';
+      advance();
+      return;
+    }
+    let taskUsage: Usage | undefined;
     const request = { part: wavPart(pcm, task.startSec, task.endSec), target: plan.target.code, source: plan.source?.code, voice: plan.voice?.name };
     let cut = false;
     for await (const event of translator.translate(request, controller.signal)) {
@@ -156,8 +213,10 @@ export async function runSegmented(
       else if (event.type === 'audio') {
         task.pcm.push(event.pcm);
         task.speechSamples += event.pcm.length;
-      } else if (event.type === 'usage') usage = addUsage(usage, event.usage);
-      else cut = event.truncated;
+      } else if (event.type === 'usage') {
+        usage = addUsage(usage, event.usage);
+        taskUsage = event.usage;
+      } else cut = event.truncated;
       if (tasks[head] === task) flush(task);
     }
     if (cut) {
@@ -172,6 +231,8 @@ export async function runSegmented(
       } else {
         truncatedAt ??= task.startSec;
       }
+    } else {
+      await remember(task, taskUsage);
     }
     task.status = 'done';
     advance();
@@ -180,9 +241,12 @@ export async function runSegmented(
   try {
     await new Promise<void>((resolve, reject) => {
       let running = 0;
-      let failed = false;
+      let failure: { err: unknown } | undefined;
       const pump = () => {
-        if (failed) return;
+        if (failure) {
+          if (running === 0) reject(failure.err);
+          return;
+        }
         if (head >= tasks.length && running === 0) return resolve();
         while (running < concurrency) {
           const next = tasks.find((t) => t.status === 'waiting');
@@ -192,9 +256,14 @@ export async function runSegmented(
             running--;
             pump();
           }, (err: unknown) => {
-            failed = true;
-            abortAll();
-            reject(err);
+            running--;
+            // a cancel or a shutdown stops everything; any other failure lets the segments in flight finish first
+            if (signal?.aborted) {
+              abortAll();
+              return reject(err);
+            }
+            failure ??= { err };
+            pump();
           });
         }
       };
@@ -216,6 +285,7 @@ export async function runSegmented(
     truncated: truncatedAt !== undefined,
     ...(truncatedAt !== undefined ? { truncatedAtSec: truncatedAt } : {}),
     segments: segmentsOut,
+    reusedSegments: reused,
     timings: { firstTextMs, modelDoneMs, voiceReadyMs: voiceNote ? performance.now() - started : undefined },
   };
 }

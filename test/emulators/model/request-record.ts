@@ -78,16 +78,20 @@ export function faultProblem(f: unknown): string | undefined {
 
 /** Faults waiting for the next requests, each applied `times` times in order. */
 export class FaultQueue {
-  private queue: { fault: Fault; left: number }[] = [];
+  private queue: { fault: Fault; left: number; pass: number }[] = [];
 
   push(fault: Fault): void {
-    this.queue.push({ fault, left: Math.max(1, fault.times ?? 1) });
+    this.queue.push({ fault, left: Math.max(1, fault.times ?? 1), pass: Math.max(0, fault.after ?? 0) });
   }
 
   /** The fault for the request that just arrived, if any. */
   take(): Fault | undefined {
     const head = this.queue[0];
     if (!head) return undefined;
+    if (head.pass > 0) {
+      head.pass -= 1;
+      return undefined;
+    }
     head.left -= 1;
     if (head.left <= 0) this.queue.shift();
     return head.fault;

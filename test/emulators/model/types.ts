@@ -1,7 +1,7 @@
 // Public types of the qwen3-livetranslate-flash emulator.
 
-/** A fault queued for the next request(s); `times` defaults to 1. */
-export type Fault = { times?: number } & (
+/** A fault queued for the next request(s); `times` defaults to 1; `after` lets that many requests through first. */
+export type Fault = { times?: number; after?: number } & (
   | { kind: 'status'; status: number; code?: string; message?: string; retryAfter?: number }
   | { kind: 'arrearage' }
   | { kind: 'input-moderation' }
