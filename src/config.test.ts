@@ -45,4 +45,11 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ maxOutputChars: 5_000, modelDeadlineMs: 90_000 });
     expect(() => loadConfig({ LIVETRANSLATE_MAX_OUTPUT_CHARS: '0' })).toThrow(/LIVETRANSLATE_MAX_OUTPUT_CHARS/);
   });
+
+  it("keeps to the account's model limits by default (100 requests, 100,000 tokens a minute); 0 turns one off", () => {
+    expect(loadConfig({}).modelLimits).toEqual({ requestsPerMinute: 100, tokensPerMinute: 100_000 });
+    expect(loadConfig({ LIVETRANSLATE_MODEL_RPM: '0', LIVETRANSLATE_MODEL_TPM: '250000' }).modelLimits)
+      .toEqual({ requestsPerMinute: 0, tokensPerMinute: 250_000 });
+    expect(() => loadConfig({ LIVETRANSLATE_MODEL_RPM: '-1' })).toThrow(/LIVETRANSLATE_MODEL_RPM/);
+  });
 });

@@ -43,6 +43,11 @@ export interface Config {
   maxOutputChars: number;
   /** Wall-clock limit of one model call, ms, however steadily it is still sending (MODEL_DEADLINE). */
   modelDeadlineMs: number;
+  /**
+   * The model account's rate limits, kept by one limiter shared by every model request of the process (0 = off).
+   * The service allows 100 requests and 100,000 tokens (input + output) a minute per account.
+   */
+  modelLimits: { requestsPerMinute: number; tokensPerMinute: number };
 }
 
 export const DEFAULT_BASE_URL = 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1';
@@ -83,6 +88,8 @@ const Env = z.object({
   LIVETRANSLATE_MODEL_IDLE_TIMEOUT_S: blank(z.coerce.number().min(0.1).max(3600).default(90)),
   LIVETRANSLATE_MAX_OUTPUT_CHARS: blank(z.coerce.number().int().min(100).max(1_000_000).default(20_000)),
   LIVETRANSLATE_MODEL_DEADLINE_S: blank(z.coerce.number().min(1).max(86_400).default(600)),
+  LIVETRANSLATE_MODEL_RPM: blank(z.coerce.number().int().min(0).max(1_000_000).default(100)),
+  LIVETRANSLATE_MODEL_TPM: blank(z.coerce.number().int().min(0).max(1_000_000_000).default(100_000)),
 });
 
 /** Reads `.env` (if present, without overriding variables already set) into the environment. */
@@ -136,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     modelIdleTimeoutMs: e.LIVETRANSLATE_MODEL_IDLE_TIMEOUT_S * 1000,
     maxOutputChars: e.LIVETRANSLATE_MAX_OUTPUT_CHARS,
     modelDeadlineMs: e.LIVETRANSLATE_MODEL_DEADLINE_S * 1000,
+    modelLimits: { requestsPerMinute: e.LIVETRANSLATE_MODEL_RPM, tokensPerMinute: e.LIVETRANSLATE_MODEL_TPM },
   });
 }
 

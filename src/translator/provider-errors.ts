@@ -57,3 +57,24 @@ export function mapProviderError(err: unknown, streaming: boolean, signal?: Abor
   if (err instanceof SyntaxError) return new TranslateError('STREAM_CUT', '(the service sent a malformed chunk)', { cause: err });
   return new TranslateError('INTERNAL', undefined, { cause: err });
 }
+
+/** Longest wait a `retry-after` is honoured for: the service's limits are per minute. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * How long the service asked us to wait before trying again, ms: its `retry-after-ms` header, else `retry-after` in
+ * seconds or as an HTTP date; at most `MAX_RETRY_AFTER_MS`. Undefined when the error carries neither.
+ */
+export function retryAfterMs(err: unknown, now = Date.now()): number | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    if (!(e instanceof APIError) || !e.headers) continue;
+    const ms = Number.parseFloat(e.headers.get('retry-after-ms') ?? '');
+    if (Number.isFinite(ms)) return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
+    const header = e.headers.get('retry-after');
+    if (!header) return undefined;
+    const seconds = Number(header);
+    const wait = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now;
+    return Number.isFinite(wait) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, wait)) : undefined;
+  }
+  return undefined;
+}

@@ -114,7 +114,7 @@ describe('Translator against the model emulator', () => {
     expect(unknown.error?.message).toContain('The service said');
   });
 
-  it('lets the SDK retry a 429 before anything is shown', async () => {
+  it('retries a 429 before anything is shown', async () => {
     emu.inject({ kind: 'status', status: 429, retryAfter: 0 });
     const { error, text } = await collect(translator({ maxRetries: 2 }), speech);
     expect(error).toBeUndefined();

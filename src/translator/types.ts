@@ -10,6 +10,8 @@ export interface TranslationRequest {
   target: LanguageCode;
   source?: LanguageCode | undefined;
   voice?: string | undefined;
+  /** Input tokens the caller expects (e.g. `PreparedMedia.estimatedInputTokens`), for the account limiter's estimate. */
+  estimatedInputTokens?: number | undefined;
 }
 
 /** Token counts from the model's final usage chunk. */
