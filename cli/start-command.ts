@@ -9,6 +9,7 @@ import type { HealthCheck } from '../src/ops/health.js';
 import { opsRoutes, startOpsServer } from '../src/ops/ops-server.js';
 import { openStore, StoreOpenError } from '../src/store/open-store.js';
 import type { Store } from '../src/store/types.js';
+import { accountLimiter } from '../src/translator/account-limiter.js';
 import { Translator } from '../src/translator/translator.js';
 
 /** Everything the platforms share: one model client, one intake policy, one store, queue and metrics. */
@@ -31,6 +32,8 @@ export function sharedDeps(config: Config, logger: Logger, store?: Store, metric
       apiKey: requireApiKey(config), baseUrl: config.dashscope.baseUrl, model: config.dashscope.model, logger,
       idleTimeoutMs: config.modelIdleTimeoutMs,
       maxOutputChars: config.maxOutputChars, deadlineMs: config.modelDeadlineMs,
+      // one bucket for the account's limits, shared by both platforms (this translator is theirs alike)
+      limiter: accountLimiter(config.modelLimits),
     }),
     intake: { maxBytes: config.maxFileBytes, ffmpegPath, maxSeconds: config.maxRecordingSecs },
     store,
