@@ -9,6 +9,7 @@ import { prepareMedia } from '../src/media/intake.js';
 import type { MediaSource } from '../src/media/types.js';
 import { singleAnswerSecs, translateMedia } from '../src/pipeline.js';
 import { planTranslation } from '../src/plan.js';
+import { accountLimiter } from '../src/translator/account-limiter.js';
 import { Translator } from '../src/translator/translator.js';
 import type { TranslationEvent } from '../src/translator/types.js';
 import type { CommandArgs } from './command-table.js';
@@ -77,6 +78,8 @@ export async function translateCommand(parsed: CommandArgs<'translate'>): Promis
     const translator = new Translator({
       apiKey, baseUrl: config.dashscope.baseUrl, model: config.dashscope.model,
       idleTimeoutMs: config.modelIdleTimeoutMs, maxOutputChars: config.maxOutputChars, deadlineMs: config.modelDeadlineMs,
+      // a long recording's segments keep to the account's limits too
+      limiter: accountLimiter(config.modelLimits),
       // stderr carries one-line messages here; JSON logs only when asked for with LOG_LEVEL=debug or trace
       logger: createLogger(['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'silent'),
     });
