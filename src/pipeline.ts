@@ -19,6 +19,11 @@ export interface TranslationResult {
   segments?: { startSec: number; endSec: number; text: string }[] | undefined;
   /** Segments answered from an earlier try (no model call). */
   reusedSegments?: number | undefined;
+  /**
+   * The speech in numbered parts, when one note would pass the platform's upload limit (`voiceNote` is then the
+   * first part). Undefined: `voiceNote` is all of it.
+   */
+  voiceParts?: VoiceNote[] | undefined;
   /** ms from the request to the model's first text and to its last chunk. */
   timings: { firstTextMs: number | undefined; modelDoneMs: number; voiceReadyMs: number | undefined };
 }

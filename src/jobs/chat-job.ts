@@ -128,9 +128,12 @@ export async function runChatJob<M>(
     await surface.postTextFile('translation.txt', textFile(result)).catch((e: unknown) => log.error({ err: e }, 'could not attach the text file'));
   }
   let voice: 'posted' | 'none' | 'failed' = 'none';
-  if (result.voiceNote) {
+  const notes = result.voiceParts ?? (result.voiceNote ? [result.voiceNote] : []);
+  if (notes.length > 0) {
     try {
-      await surface.postVoiceNote(result.voiceNote);
+      // a long recording's speech may come in numbered parts (each within the platform's upload limit), in order
+      if (notes.length > 1) await surface.postNotice(`🔊 The translated speech follows in ${notes.length} parts.`);
+      for (const note of notes) await surface.postVoiceNote(note);
       voice = 'posted';
     } catch (err) {
       voice = 'failed';

@@ -4,7 +4,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { prepareMedia } from '../media/intake.js';
 import { audioTokens } from '../media/tokens.js';
 import type { IntakeOptions, MediaSource, PreparedMedia } from '../media/types.js';
-import { singleAnswerSecs, translateMedia, type TranslationResult } from '../pipeline.js';
+import { singleAnswerSecs, translateMedia, VOICE_NOTE_MAX_BYTES, type TranslationResult } from '../pipeline.js';
 import type { SegmentCache } from '../segments/run-segmented.js';
 import type { TranslationPlan } from '../plan.js';
 import type { CachedResult, Store } from '../store/types.js';
@@ -113,7 +113,7 @@ export async function obtainResult(
     if (waited) hooks.onQueued?.(0);
     try {
       const segments = store ? { store: segmentCache(store), key } : undefined;
-      return await translateMedia(translator, media, input.plan, { onText: hooks.onText, onProgress: hooks.onProgress }, signal, { cache: segments });
+      return await translateMedia(translator, media, input.plan, { onText: hooks.onText, onProgress: hooks.onProgress }, signal, { cache: segments, voiceMaxBytes: VOICE_NOTE_MAX_BYTES });
     } finally {
       release();
     }
@@ -135,8 +135,11 @@ export async function obtainResult(
     if (!hold && result.usage && input.scope) {
       await store.usage.record({ ...input.scope, usage: result.usage, at: now() }).catch((err: unknown) => log.error({ err }, 'usage not recorded'));
     }
-    const value: CachedResult = { text: result.text, voiceNote: result.voiceNote, usage: result.usage, truncated: result.truncated, createdAt: now() };
-    await store.cache.set(key, value).catch((err: unknown) => log.warn({ err }, 'cache write failed'));
+    // a long recording is kept segment by segment (the next request reuses every one of them), not as a whole
+    if (!result.segments) {
+      const value: CachedResult = { text: result.text, voiceNote: result.voiceNote, usage: result.usage, truncated: result.truncated, createdAt: now() };
+      await store.cache.set(key, value).catch((err: unknown) => log.warn({ err }, 'cache write failed'));
+    }
   }
   return { result, from: 'model', media };
 }

@@ -110,3 +110,24 @@ describe('runSegmented: Retry resumes', () => {
     expect(result.voiceNote!.durationSecs).toBeCloseTo(timeline.durationSec + 0.4 * (segments.length - 1), 0);
   }, 120_000);
 });
+
+describe('runSegmented: speech past the upload limit', () => {
+  it('rolls over into numbered parts at cuts, each within the limit, together all the speech', async () => {
+    const plan = planTranslation({ to: 'en' }, { strict: false });
+    const limit = 1024 * 1024; // 1 MiB here, to exercise the roll-over on 11 minutes at 32 kbit/s (~2.6 MiB)
+    const segments: number[] = [];
+    const result = await runSegmented(translator, pcmOf(timeline), plan, { onSegment: (s) => segments.push(s.index) }, undefined, { voiceMaxBytes: limit });
+    const parts = result.voiceParts!;
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    expect(result.voiceNote).toBe(parts[0]);
+    for (const p of parts) {
+      expect(p.ogg.length).toBeLessThanOrEqual(limit);
+      const decoded = ffmpegDecode(p.ogg, 24000);
+      expect(decoded.stderr).toBe('');
+      expect(decoded.samples.length / 24000).toBeCloseTo(p.durationSecs, 1);
+    }
+    // every second of speech is in exactly one part; a gap of silence only at cuts inside a part
+    const total = parts.reduce((s, p) => s + p.durationSecs, 0);
+    expect(total).toBeCloseTo(timeline.durationSec + 0.4 * (segments.length - parts.length), 0);
+  }, 120_000);
+});

@@ -1,5 +1,5 @@
 import { decodeOggOpusBuffer } from '../audio/ogg-opus-decode.js';
-import { VoiceEncoder } from '../audio/voice-encoder.js';
+import { VoiceEncoder, type VoiceNote } from '../audio/voice-encoder.js';
 import { encodeWav, parseWav } from '../audio/wav.js';
 import type { PipelineHooks, TranslationResult } from '../pipeline.js';
 import type { TranslationPlan } from '../plan.js';
@@ -68,6 +68,11 @@ export interface SegmentedOptions {
   gapSecs?: number;
   /** Opus bit rate of the voice note (lower it to fit an upload limit; default 32 kbit/s). */
   voiceBitrate?: number;
+  /**
+   * The largest voice note a platform takes: when the next segment's speech might not fit, the speech goes on in a
+   * new note from that cut, so every part fits. Undefined: always one note.
+   */
+  voiceMaxBytes?: number | undefined;
   /** Times one segment may be resumed after the output cap cut it (default 2). */
   maxResumes?: number;
 }
@@ -118,7 +123,11 @@ export async function runSegmented(
   }));
   const concurrency = Math.max(1, options.concurrency ?? 3);
   const gap = new Int16Array(Math.round((options.gapSecs ?? 0.4) * AUDIO_SAMPLE_RATE));
-  const encoder = plan.voice ? new VoiceEncoder({ sampleRate: AUDIO_SAMPLE_RATE, bitrate: options.voiceBitrate }) : undefined;
+  const newEncoder = () => (plan.voice ? new VoiceEncoder({ sampleRate: AUDIO_SAMPLE_RATE, bitrate: options.voiceBitrate }) : undefined);
+  let encoder = newEncoder();
+  /** Finished voice-note parts (only when `voiceMaxBytes` made the speech roll over into a new note). */
+  const parts: Promise<VoiceNote>[] = [];
+  let partSamples = 0;
   const controller = new AbortController();
   const abortAll = () => controller.abort(signal?.reason);
   signal?.addEventListener('abort', abortAll, { once: true });
@@ -139,6 +148,13 @@ export async function runSegmented(
   const segmentsOut: { startSec: number; endSec: number; text: string }[] = [];
   const progress = () => hooks.onProgress?.({ index: head, count: tasks.length, positionSec: tasks[head]?.startSec ?? durationSec, durationSec });
 
+  /**
+   * What the next segment's speech will add to a note, judged from this note's bytes per sample so far and the
+   * segment's length in the recording (translated speech runs about as long as the source), with a quarter to spare.
+   */
+  const nextBytes = (enc: VoiceEncoder, next: Task) =>
+    (enc.bytesSoFar / Math.max(1, partSamples)) * (next.endSec - next.startSec + 1) * AUDIO_SAMPLE_RATE * 1.25;
+
   /** Hands the head's new text and speech to the caller and the encoder. */
   const flush = (task: Task) => {
     for (; task.textSent < task.text.length; task.textSent++) say(task.text[task.textSent]!);
@@ -146,6 +162,7 @@ export async function runSegmented(
       const chunk = task.pcm[task.pcmSent]!;
       encoder?.write(chunk);
       speechWritten += chunk.length;
+      partSamples += chunk.length;
     }
   };
 
@@ -161,7 +178,14 @@ export async function runSegmented(
       if (!next) continue;
       // a cut between two segments: a paragraph in the text (a resumed one just goes on), a short silence in the speech
       if (emitted && !/\s$/.test(emitted)) say(next.resumed ? ' ' : '\n\n');
-      if (encoder && speechWritten > 0) encoder.write(gap);
+      if (encoder && options.voiceMaxBytes && partSamples > 0 && encoder.bytesSoFar + nextBytes(encoder, next) > options.voiceMaxBytes) {
+        // this note is nearly as large as the platform takes: the speech goes on in the next part, from this cut
+        parts.push(encoder.finish());
+        encoder = newEncoder();
+        partSamples = 0;
+      } else if (encoder && speechWritten > 0) {
+        encoder.write(gap);
+      }
       progress();
       flush(next);
     }
@@ -277,7 +301,9 @@ export async function runSegmented(
     signal?.removeEventListener('abort', abortAll);
   }
   const modelDoneMs = performance.now() - started;
-  const voiceNote = encoder && speechWritten > 0 ? await encoder.finish() : (encoder?.abort(), undefined);
+  const last = encoder && partSamples > 0 ? await encoder.finish() : (encoder?.abort(), undefined);
+  const voiceParts = [...(await Promise.all(parts)), ...(last ? [last] : [])];
+  const voiceNote = voiceParts[0];
   return {
     text: emitted,
     voiceNote,
@@ -286,6 +312,7 @@ export async function runSegmented(
     ...(truncatedAt !== undefined ? { truncatedAtSec: truncatedAt } : {}),
     segments: segmentsOut,
     reusedSegments: reused,
+    ...(voiceParts.length > 1 ? { voiceParts } : {}),
     timings: { firstTextMs, modelDoneMs, voiceReadyMs: voiceNote ? performance.now() - started : undefined },
   };
 }
