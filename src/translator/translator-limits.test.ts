@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startModelEmulator, type ModelEmulator } from '../../test/emulators/model/index.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
+import { toneTimeline } from '../../test/support/long-recording.js';
 import { sine } from '../../test/support/media-fixtures.js';
+import { sentencesIn, sentenceWord } from '../../test/support/segment-answers.js';
 import { encodeWav } from '../audio/wav.js';
 import type { Clock } from '../clock.js';
 import { isTranslateError, TranslateError } from '../errors.js';
+import { planTranslation } from '../plan.js';
+import { runSegmented } from '../segments/run-segmented.js';
 import { TokenBucketLimiter, type AccountLimiter, type Permit } from './account-limiter.js';
 import { estimateRequestTokens } from './request-estimate.js';
 import { Translator, type TranslatorOptions } from './translator.js';
@@ -138,4 +142,25 @@ describe('Translator with the account limiter, against the model emulator', () =
     expect(isTranslateError(error, 'CANCELLED')).toBe(true);
     expect(emu.requests).toHaveLength(1);
   });
+});
+
+describe('a long recording under the account limiter', () => {
+  it('a 429 on one segment retries that segment; the job finishes with every sentence once, in order', async () => {
+    const timeline = toneTimeline({ durationSec: 6 * 60, seed: 11 });
+    emu.configure({ text: (input) => sentencesIn(input.bytes), chunkDelayMs: { min: 0, max: 10 }, fragmentBytes: { min: 16_000, max: 32_000 } });
+    emu.inject({ kind: 'status', status: 429, retryAfter: 1 });
+    const limiter = new RecordingLimiter(new TokenBucketLimiter({ requestsPerMinute: 100, tokensPerMinute: 100_000 }));
+    const clock = recordingClock();
+    const t = translator({ limiter, clock });
+    const segments: number[] = [];
+    const result = await runSegmented(t, { samples: timeline.pcm, sampleRate: timeline.sampleRate },
+      planTranslation({ to: 'en' }, { strict: false }), { onSegment: (s) => segments.push(s.index) });
+    expect(segments.length).toBeGreaterThanOrEqual(3);
+    expect(result.text.match(/S\d+\./g)).toEqual(timeline.sentences.map(sentenceWord));
+    const statuses = emu.requests.map((r) => r.status);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(segments.length); // one answer per segment, none twice
+    expect(clock.sleeps).toEqual([1_000]);
+    expect(limiter.estimates).toHaveLength(segments.length + 1);
+  }, 120_000);
 });
