@@ -187,7 +187,7 @@ export class Translator implements TranslatorLike {
       } catch (err) {
         const mapped = err instanceof TranslateError ? err : mapProviderError(err, true, signal);
         if (!progress.started) permit.settle(0); // refused or unreachable: no tokens were used
-        const kind = progress.yielded || signal.aborted || !RETRY_UNSEEN.has(mapped.code) && mapped.code !== 'RATE_LIMITED'
+        const kind = progress.yielded || signal.aborted || (!RETRY_UNSEEN.has(mapped.code) && mapped.code !== 'RATE_LIMITED')
           ? undefined
           : mapped.code === 'RATE_LIMITED' ? 'rateLimited' : progress.started ? 'cut' : 'refused';
         if (!kind || used[kind] >= budget[kind]) throw mapped;
