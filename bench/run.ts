@@ -14,6 +14,8 @@ import { memoryBench } from './memory.js';
 import { oggBombBench } from './ogg-bomb.js';
 import { liveWebmBench } from './live-webm.js';
 import { startupBench } from './startup.js';
+import { opusBackendsBench } from './opus-backends.js';
+import { sqliteDriversBench } from './sqlite-drivers.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const child = resolve(import.meta.dirname, 'audio-pipeline.ts');
@@ -86,3 +88,13 @@ console.log(`\nStart-up, the build (dist/, plain node) against the sources throu
 console.log('| command | built | tsx | built vs tsx |');
 console.log('|---|---|---|---|');
 console.log((await startupBench(RUNS)).join('\n'));
+
+console.log(`\nOpus backends: 60 s of 24 kHz speech-like audio at 32 kbit/s, audio seconds per CPU second, median of ${RUNS} (${new Date().toISOString().slice(0, 10)})\n`);
+console.log('| backend | encode | vs @discordjs/opus | decode | vs @discordjs/opus | output | load |');
+console.log('|---|---|---|---|---|---|---|');
+console.log(opusBackendsBench(RUNS).join('\n'));
+
+console.log(`\nSQLite drivers, the store's pattern on a WAL file, median of ${RUNS} (node ${process.version})\n`);
+console.log('| driver | upsert | vs sqlite3 | read | vs sqlite3 |');
+console.log('|---|---|---|---|---|');
+console.log((await sqliteDriversBench(RUNS)).join('\n'));
