@@ -4,7 +4,7 @@ import type { VoiceNote } from '../../src/audio/voice-encoder.js';
 import type { ChatSurface, ReplyHeader } from '../../src/jobs/types.js';
 import type { ReplyView } from '../../src/reply/types.js';
 import { layoutReply } from '../../src/reply/layout.js';
-import { bodyText, closingText, renderMessage, TEXT_LIMIT } from './render.js';
+import { bodyText, closingText, escapeMrkdwn, renderMessage, TEXT_LIMIT } from './render.js';
 
 /** Where a Slack reply lives: a channel (or DM), in the thread of `threadTs` when given, for `userId`. */
 export interface SlackPlace {
@@ -30,7 +30,11 @@ export class StreamingSupport {
   }
 }
 
-type Mode = { kind: 'stream'; sent: string } | { kind: 'update' };
+/**
+ * A natively streamed message is append-only: it shows its header as it was when the stream started, then the text;
+ * `textLen` is how much of the part's text was appended so far (a later header change cannot be shown there).
+ */
+type Mode = { kind: 'stream'; textLen: number } | { kind: 'update' };
 
 /** Message handles: `stream:<ts>` for natively streamed messages, the plain ts for posted ones (survives a restart). */
 const STREAM = 'stream:';
@@ -86,14 +90,14 @@ export class SlackReplySurface implements ChatSurface<string> {
     const streamed = handle.startsWith(STREAM);
     const ts = streamed ? handle.slice(STREAM.length) : handle;
     // a handle from before a restart: nothing is known of what was appended, so append nothing more
-    const mode = this.modes.get(handle) ?? (streamed ? { kind: 'stream' as const, sent: this.streamText(view) } : undefined);
+    const mode = this.modes.get(handle) ?? (streamed ? { kind: 'stream' as const, textLen: view.text.length } : undefined);
     if (mode?.kind !== 'stream') {
       await this.client.chat.update({ channel: this.channel, ts, ...renderMessage(view, this.header, this.jobId) });
       return;
     }
-    const full = this.streamText(view);
-    const delta = full.startsWith(mode.sent) ? full.slice(mode.sent.length) : '';
-    mode.sent = full;
+    // only the text grows: escaping is per character, so the escaped new part is what the escaped whole adds
+    const delta = escapeMrkdwn(view.text.slice(mode.textLen));
+    mode.textLen = Math.max(mode.textLen, view.text.length);
     if (view.final) {
       const ending = [view.continued ? '_continued below_' : view.overflow ? '_the rest is in translation.txt below_' : '', closingText(layoutReply(view, this.header, this.jobId))].filter(Boolean).join('\n');
       const markdown = [delta, ending ? `\n\n${ending}` : ''].join('');
@@ -108,7 +112,7 @@ export class SlackReplySurface implements ChatSurface<string> {
     const text = this.streamText(view);
     const res = await this.client.chat.startStream({ channel: this.channel, thread_ts: this.thread!, markdown_text: text, ...recipients });
     const handle = `${STREAM}${res.ts as string}`;
-    this.modes.set(handle, { kind: 'stream', sent: text });
+    this.modes.set(handle, { kind: 'stream', textLen: view.text.length });
     if (view.final) await this.edit(handle, view);
     this.thread ??= res.ts as string;
     return handle;

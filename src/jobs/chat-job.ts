@@ -77,10 +77,10 @@ export async function runChatJob<M>(
   let from: 'model' | 'cache' | 'shared';
   try {
     if (!plan) throw planError;
+    // what it is doing now, shown with the in-progress marker (never part of the header a native stream keeps)
     let progress: string | undefined;
-    const header = (media?: PreparedMedia, queued?: number) => {
+    const header = (media?: PreparedMedia) => {
       const h = headerFor(plan!, media, spec.fileName);
-      if (queued) h.notices.push(`Waiting for the translator: ${ordinal(queued)} in line.`);
       if (progress) h.progress = progress;
       surface.setHeader(h);
     };
@@ -101,7 +101,8 @@ export async function runChatJob<M>(
           stream.refresh();
         },
         onQueued: (position) => {
-          header(media, position);
+          progress = position ? `Waiting for the translator: ${ordinal(position)} in line` : undefined;
+          header(media);
           stream.refresh();
         },
       },

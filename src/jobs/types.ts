@@ -31,7 +31,10 @@ export interface ReplyHeader {
   notices: string[];
   /** The target language's English name (e.g. the title of Slack's audio file). */
   targetName?: string | undefined;
-  /** While a long recording runs: "Segment 3 of 24 · 12:30 / 58:10" (shown with the in-progress marker). */
+  /**
+   * What it is doing now, shown with the in-progress marker and gone once it ends: "Waiting for the translator: 2nd
+   * in line", or for a long recording "Segment 3 of 24 · 12:30 / 58:10".
+   */
   progress?: string | undefined;
 }
 
