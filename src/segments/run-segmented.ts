@@ -1,11 +1,13 @@
-import { decodeOggOpusBuffer } from '../audio/ogg-opus-decode.js';
 import { VoiceEncoder, type VoiceNote } from '../audio/voice-encoder.js';
-import { encodeWav, parseWav } from '../audio/wav.js';
+import { encodeWav } from '../audio/wav.js';
 import type { PipelineHooks, TranslationResult } from '../pipeline.js';
 import type { TranslationPlan } from '../plan.js';
 import { AUDIO_SAMPLE_RATE, type TranslatorLike, type Usage } from '../translator/types.js';
 import { findPauses, type Pause } from './pauses.js';
 import { planSegments, SPEECH_SEGMENTS, TEXT_SEGMENTS } from './plan-segments.js';
+import { loadSegment, saveSegment, type SegmentCache } from './segment-cache.js';
+
+export type { SegmentAnswer, SegmentCache } from './segment-cache.js';
 
 /**
  * Long recordings: one model answer stops at 4,096 output tokens (about 4 minutes of speech with its text), so a
@@ -41,19 +43,6 @@ export interface SegmentHooks extends PipelineHooks {
   onProgress?(progress: { index: number; count: number; positionSec: number; durationSec: number }): void;
   /** A segment's answer is complete (in recording order), with its text: `--json` segment events, `.txt` markers. */
   onSegment?(segment: SegmentInfo & { text: string; resumed: boolean }): void;
-}
-
-/** A finished segment's answer, kept so that a Retry never pays for it again. `speech` is its own Ogg Opus file. */
-export interface SegmentAnswer {
-  text: string;
-  speech?: Buffer | undefined;
-  usage?: Usage | undefined;
-}
-
-/** Where finished segments are kept, by a key naming the recording, the plan and the segment's bounds. */
-export interface SegmentCache {
-  get(key: string): Promise<SegmentAnswer | undefined>;
-  set(key: string, answer: SegmentAnswer): Promise<void>;
 }
 
 export interface SegmentedOptions {
@@ -196,29 +185,20 @@ export async function runSegmented(
   /** A segment finished before (an earlier try of this job): its answer, with no model call. */
   const reuse = async (task: Task): Promise<boolean> => {
     const key = keyOf(task);
-    const hit = key ? await options.cache!.store.get(key).catch(() => undefined) : undefined;
-    if (!hit || (plan.voice && !hit.speech)) return false;
+    const hit = key ? await loadSegment(options.cache!.store, key, !!plan.voice) : undefined;
+    if (!hit) return false;
     task.text.push(hit.text);
     if (hit.speech) {
-      const samples = parseWav(decodeOggOpusBuffer(hit.speech, { sampleRate: AUDIO_SAMPLE_RATE }).wav).samples;
-      task.pcm.push(samples);
-      task.speechSamples = samples.length;
+      task.pcm.push(hit.speech);
+      task.speechSamples = hit.speech.length;
     }
     reused++;
     return true;
   };
 
-  /** Keeps a finished segment (its speech as a small Ogg Opus file of its own). */
   const remember = async (task: Task, taskUsage: Usage | undefined) => {
     const key = keyOf(task);
-    if (!key) return;
-    let speech: Buffer | undefined;
-    if (plan.voice && task.speechSamples > 0) {
-      const own = new VoiceEncoder({ sampleRate: AUDIO_SAMPLE_RATE });
-      for (const chunk of task.pcm) own.write(chunk);
-      speech = (await own.finish()).ogg;
-    }
-    await options.cache!.store.set(key, { text: task.text.join(''), speech, usage: taskUsage }).catch(() => undefined);
+    if (key) await saveSegment(options.cache!.store, key, task.text.join(''), plan.voice ? task.pcm : [], taskUsage);
   };
 
   const runTask = async (task: Task): Promise<void> => {
