@@ -107,7 +107,7 @@ describe('livetranslate translate (real process, model emulator over HTTP)', () 
       ['a missing file', () => ['translate', join(dir, 'nope.wav'), '--to', 'en'], 'does not exist'],
       ['a text file', () => ['translate', file('notes.wav', 'meeting notes, not audio\n'.repeat(40)), '--to', 'en'], 'not audio or video'],
       ['an empty file', () => ['translate', file('empty.ogg', ''), '--to', 'en'], 'empty'],
-      ['an over-long recording', () => ['translate', file('long.amr', Buffer.concat([Buffer.from('#!AMR\n'), Buffer.alloc(70 * 60 * 50, 0x7c)])), '--to', 'en'], 'too long'],
+      ['an over-long recording', () => ['translate', file('long.amr', Buffer.concat([Buffer.from('#!AMR\n'), Buffer.alloc(130 * 60 * 50, 0x7c)])), '--to', 'en'], 'too long'],
       ['an unknown language', () => ['translate', file('c.wav', fixtures.wav(1)), '--to', 'klingon'], 'not one of the 18'],
       ['audio wanted for a text-only target', () => ['translate', file('d.wav', fixtures.wav(1)), '--to', 'th', '--out', 'x.ogg'], 'not speak it'],
       ['a voice that cannot speak the target', () => ['translate', file('e.wav', fixtures.wav(1)), '--to', 'en', '--voice', 'Kiki', '--out', 'x.ogg'], 'Kiki cannot speak English'],

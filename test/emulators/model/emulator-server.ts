@@ -184,6 +184,9 @@ export async function startModelEmulator(options: StartOptions = {}): Promise<Mo
     const handler = path.startsWith('/__emulator/') ? handleControl : handleApi;
     handler(req, res, path).catch(() => res.destroy());
   });
+  // Keep idle connections longer than clients do (undici closes its own after 4 s): otherwise a client may reuse a
+  // socket at the moment the server closes it, and the request fails as a connection error under load.
+  server.keepAliveTimeout = 30_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
