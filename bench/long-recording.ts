@@ -41,8 +41,3 @@ export async function longRecordingBench(): Promise<string[]> {
   }
   return rows;
 }
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log('| 60-minute recording | 1 in flight | 3 in flight | ratio |\n|---|---|---|---|');
-  console.log((await longRecordingBench()).join('\n'));
-}

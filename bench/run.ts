@@ -16,6 +16,7 @@ import { liveWebmBench } from './live-webm.js';
 import { startupBench } from './startup.js';
 import { opusBackendsBench } from './opus-backends.js';
 import { sqliteDriversBench } from './sqlite-drivers.js';
+import { longRecordingBench } from './long-recording.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const child = resolve(import.meta.dirname, 'audio-pipeline.ts');
@@ -98,3 +99,8 @@ console.log(`\nSQLite drivers, the store's pattern on a WAL file, median of ${RU
 console.log('| driver | upsert | vs sqlite3 | read | vs sqlite3 |');
 console.log('|---|---|---|---|---|');
 console.log((await sqliteDriversBench(RUNS)).join('\n'));
+
+console.log(`\nA 60-minute recording translated whole, 1 vs 3 segments in flight, fresh process each (${new Date().toISOString().slice(0, 10)})\n`);
+console.log('| 60-minute recording | 1 in flight | 3 in flight | ratio |');
+console.log('|---|---|---|---|');
+console.log((await longRecordingBench()).join('\n'));
