@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import type { OpusEncoder } from '@discordjs/opus';
+import prism from 'prism-media';
 import { scanOggOpus, oggOpusEvents } from './ogg-opus-layout.js';
 import { wavHeader } from './wav.js';
 
@@ -34,8 +33,16 @@ export interface DecodedWav {
 }
 
 const PREFIX = 'Invalid Ogg Opus stream: ';
-// libopus through @discordjs/opus (a CommonJS native addon with no named ESM exports; N-API, so it loads in workers)
-const opus = createRequire(import.meta.url)('@discordjs/opus') as { OpusEncoder: typeof OpusEncoder };
+type PrismDecoder = InstanceType<typeof prism.opus.Decoder>;
+
+/** One packet through prism-media's Opus decoder (libopus; its transform runs synchronously, as the encoder's does). */
+function decodePacket(decoder: PrismDecoder, packet: Buffer, failed: { error?: Error }): Buffer {
+  decoder.write(packet);
+  if (failed.error) throw failed.error;
+  const pcm = decoder.read() as Buffer | null;
+  if (pcm === null || decoder.readableLength > 0) throw new Error('the Opus decoder did not return exactly one frame per packet');
+  return pcm;
+}
 
 export async function decodeOggOpusToWav(
   input: AsyncIterable<Uint8Array> | Uint8Array,
@@ -59,20 +66,23 @@ export function decodeOggOpusBuffer(data: Buffer, options: DecodeOptions = {}): 
   const capacity = layout.links.reduce((n, l) => n + toRate(l.playableSamples), 0);
   const out = Buffer.alloc(44 + capacity * 2);
   let written = 0;
-  let decoder: OpusEncoder | undefined;
+  let decoder: PrismDecoder | undefined;
+  const failed: { error?: Error } = {};
   let skip = 0; // pre-skip left to drop in this link (output samples)
   let left = 0; // output samples this link may still write
   try {
     for (const event of oggOpusEvents(data)) {
       if (event.kind === 'head') {
         const link = layout.links[event.link]!;
-        decoder = new opus.OpusEncoder(rate, 1);
+        decoder?.destroy();
+        decoder = new prism.opus.Decoder({ rate, channels: 1, frameSize: (rate * 120) / 1000 });
+        decoder.on('error', (err: Error) => (failed.error ??= err));
         skip = toRate(link.preSkip);
         left = toRate(link.playableSamples);
         continue;
       }
       if (left === 0) continue; // past the link's end: the rest is trimmed, so it is never decoded
-      const pcm = decoder!.decode(event.packet);
+      const pcm = decodePacket(decoder!, event.packet, failed);
       let from = 0;
       let samples = pcm.length >> 1;
       if (skip > 0) {
@@ -88,6 +98,8 @@ export function decodeOggOpusBuffer(data: Buffer, options: DecodeOptions = {}): 
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new Error(message.startsWith(PREFIX) ? message : PREFIX + message, { cause: err });
+  } finally {
+    decoder?.destroy();
   }
   wavHeader(written * 2, rate).copy(out, 0);
   return { wav: out.subarray(0, 44 + written * 2), durationSecs: written / rate };
