@@ -21,8 +21,9 @@ export type { SegmentAnswer, SegmentCache } from './segment-cache.js';
  * - A segment whose answer still ends at the output cap keeps what it said (it is already on screen) and the rest of
  *   it is translated again from the last pause before the point its speech reached (at most `maxResumes` times per
  *   segment); only then is the result reported as truncated, naming where.
- * - Any other failure starts no further segment; those already in flight finish (and are cached, so a Retry does not
- *   pay for them again), then the failure is thrown. Text already delivered stays delivered.
+ * - Any other failure starts no further segment; those already in flight finish, then every segment the model
+ *   answered is kept (`cache`: a Retry does not pay for them again) and the failure is thrown. A cancel or shutdown
+ *   keeps what was finished too. Text already delivered stays delivered.
  */
 
 /** Mono PCM of the whole recording (decoded once: see `PreparedMedia.pcm`). */
@@ -47,8 +48,9 @@ export interface SegmentHooks extends PipelineHooks {
 
 export interface SegmentedOptions {
   /**
-   * Finished segments are stored here under `${key}:${start}-${end}` and reused: a Retry after a failure, a cancel
-   * or a restart resumes at the first unfinished segment (the cut points are the same for the same audio).
+   * When a try fails, is cancelled or is stopped by a shutdown, its finished segments are stored here under
+   * `${key}:${start}-${end}` and the next try reuses them: a Retry resumes at the first unfinished segment (the cut
+   * points are the same for the same audio).
    */
   cache?: { store: SegmentCache; key: string } | undefined;
   /** Segments in flight at once (default 3). */
@@ -77,6 +79,9 @@ interface Task {
   pcmSent: number;
   speechSamples: number;
   resumed: boolean;
+  /** The model answered it whole in this try (not reused, not cut): worth keeping if the job fails. */
+  answered?: boolean;
+  usage?: Usage | undefined;
 }
 
 const wavPart = (pcm: RecordingPcm, startSec: number, endSec: number) => {
@@ -196,9 +201,10 @@ export async function runSegmented(
     return true;
   };
 
-  const remember = async (task: Task, taskUsage: Usage | undefined) => {
+  /** Keeps a segment the model answered in this try (its text, speech and usage are still in the task). */
+  const remember = async (task: Task) => {
     const key = keyOf(task);
-    if (key) await saveSegment(options.cache!.store, key, task.text.join(''), plan.voice ? task.pcm : [], taskUsage);
+    if (key) await saveSegment(options.cache!.store, key, task.text.join(''), plan.voice ? task.pcm : [], task.usage);
   };
 
   const runTask = async (task: Task): Promise<void> => {
@@ -208,7 +214,6 @@ export async function runSegmented(
       advance();
       return;
     }
-    let taskUsage: Usage | undefined;
     const request = { part: wavPart(pcm, task.startSec, task.endSec), target: plan.target.code, source: plan.source?.code, voice: plan.voice?.name };
     let cut = false;
     for await (const event of translator.translate(request, controller.signal)) {
@@ -219,7 +224,7 @@ export async function runSegmented(
         task.speechSamples += event.pcm.length;
       } else if (event.type === 'usage') {
         usage = addUsage(usage, event.usage);
-        taskUsage = event.usage;
+        task.usage = event.usage;
       } else cut = event.truncated;
       if (tasks[head] === task) flush(task);
     }
@@ -236,7 +241,7 @@ export async function runSegmented(
         truncatedAt ??= task.startSec;
       }
     } else {
-      await remember(task, taskUsage);
+      task.answered = true;
     }
     task.status = 'done';
     advance();
@@ -276,6 +281,9 @@ export async function runSegmented(
     });
   } catch (err) {
     encoder?.abort();
+    // the job failed or was stopped: what the model already answered is kept, so a Retry resumes after it (a job
+    // that succeeds keeps nothing: encoding every segment's speech a second time would cost it for nothing)
+    await Promise.all(tasks.filter((t) => t.status === 'done' && t.answered).map(remember));
     throw err;
   } finally {
     signal?.removeEventListener('abort', abortAll);
