@@ -1,10 +1,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isTranslateError } from '../../src/errors.js';
 import { readSource } from '../../src/media/read-source.js';
 import { platformHostsFetch } from '../../src/media/url-policy.js';
 import { fixtures } from '../support/media-fixtures.js';
+import { outcome } from './outcome.js';
 
 const wav = fixtures.wav(1);
 
@@ -14,15 +14,6 @@ function trickle(res: ServerResponse, everyMs: number): void {
   let at = 0;
   const timer = setInterval(() => res.write(wav.subarray(at, ++at)), everyMs);
   res.on('close', () => clearInterval(timer));
-}
-
-async function outcome(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return 'accepted';
-  } catch (err) {
-    return isTranslateError(err) ? `${err.code}: ${err.message}` : `Error: ${(err as Error).message}`;
-  }
 }
 
 describe('downloads are bounded in time, not only in size', () => {

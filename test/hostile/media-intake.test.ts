@@ -9,19 +9,11 @@ import type { IntakeOptions } from '../../src/media/types.js';
 import { ffmpeg } from '../support/audio-tools.js';
 import { ffmpegDecode, fixtures, FFMPEG, frequencyOf } from '../support/media-fixtures.js';
 import { flacHlsTrap, liveWebm, OTHER_FORMATS, plainWebm, videoOnly, wavDeclaring, webmWithDuration } from './media-corpus.js';
+import { outcome } from './outcome.js';
 
 const MB = 1024 * 1024;
 const opts: IntakeOptions = { maxBytes: 25 * MB, ffmpegPath: FFMPEG };
 const bytes = (data: Buffer) => ({ kind: 'bytes' as const, data });
-
-async function outcome(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return 'accepted';
-  } catch (err) {
-    return isTranslateError(err) ? `${err.code}: ${err.message}` : `Error: ${(err as Error).message}`;
-  }
-}
 
 function audioOf(uri: string, rate = 8000): Int16Array {
   return ffmpegDecode(Buffer.from(uri.slice(uri.indexOf(',') + 1), 'base64'), rate).samples;

@@ -22,6 +22,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { parseWav } from '../../src/audio/wav.js';
+import { seededRandom } from '../emulators/model/pcm-fragments.js';
 import type { Pause } from '../../src/segments/pauses.js';
 import { ffmpeg, withTempDir } from './audio-tools.js';
 import { SENTENCES } from './long-recording-sentences.js';
@@ -55,17 +56,8 @@ export interface TimelineOptions {
   noiseDbfs?: number;
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The model emulator's seeded generator (mulberry32): the same seed gives the same numbers in [0, 1). */
+export { seededRandom } from '../emulators/model/pcm-fragments.js';
 
 export function speechTimeline(options: TimelineOptions): Timeline {
   const voiced = voicedSentences();
