@@ -45,6 +45,11 @@ describe('Slack as `npm start` runs it', () => {
       expect(reply.text).toContain('→ 🇫🇷 French');
       expect(log).not.toContain(slack.botToken);
       expect(log).not.toContain(slack.signingSecret);
+      // /healthz on the same port as /slack/events covers Slack too (auth.test answered)
+      const health = await fetch(`http://127.0.0.1:${ready.port}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ ok: true, checks: { store: { ok: true }, slack: { ok: true } } });
+      expect(slack.calls.some((c) => c.method === 'auth.test')).toBe(true);
     } finally {
       bot?.kill('SIGTERM');
       if (bot) await new Promise((r) => bot!.once('exit', r));
