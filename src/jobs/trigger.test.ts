@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../audio/wav.js';
@@ -17,10 +18,14 @@ import type { ChatSurface } from './types.js';
 type Kind = Trigger<Place>['kind'];
 interface Place { n: number; private: boolean }
 
-/** One second of tone, different for every URL (so no two files share a cache entry). */
+/**
+ * One second of tone, different for every URL so no two files share a result-cache entry: the URL's SHA-256 is written
+ * into the first 32 samples (a 997-value seed once let two URLs collide and a "one model call" test read 0 from cache).
+ */
 const wavFor = (url: string) => {
-  const seed = [...url].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 997, 7);
-  return encodeWav(new Int16Array(16_000).map((_, i) => Math.round((4000 + seed) * Math.sin(i / 5))), 16_000);
+  const digest = createHash('sha256').update(url).digest();
+  const samples = new Int16Array(16_000).map((_, i) => (i < digest.length ? digest[i]! * 64 : Math.round(4000 * Math.sin(i / 5))));
+  return encodeWav(samples, 16_000);
 };
 const WAV = wavFor('');
 const file = (id: string, over: Partial<TriggerFile> = {}): TriggerFile => ({
