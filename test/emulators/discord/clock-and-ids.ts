@@ -22,12 +22,19 @@ export class Clock {
 export class Snowflakes {
   private increment = 0;
   constructor(private readonly clock: Clock) {}
-  next(): string {
-    const ms = BigInt(Math.floor(this.clock.now()));
+  /** `accept`: a snowflake a millisecond or a few earlier is taken until one passes (e.g. to land on a shard). */
+  next(accept: (id: string) => boolean = () => true): string {
+    const now = BigInt(Math.floor(this.clock.now()));
     this.increment = (this.increment + 1) & 0xfff;
-    return (((ms - DISCORD_EPOCH) << 22n) | (1n << 17n) | BigInt(this.increment)).toString();
+    for (let back = 0n; ; back++) {
+      const id = (((now - back - DISCORD_EPOCH) << 22n) | (1n << 17n) | BigInt(this.increment)).toString();
+      if (accept(id) || back > 100_000n) return id;
+    }
   }
 }
+
+/** The shard a guild's events go to, as Discord computes it: (guild_id >> 22) % num_shards. */
+export const shardOf = (guildId: string, numShards: number): number => Number((BigInt(guildId) >> 22n) % BigInt(numShards));
 
 export const timestampOf = (snowflake: string): number => Number((BigInt(snowflake) >> 22n) + DISCORD_EPOCH);
 

@@ -19,9 +19,10 @@ export interface GatewayView {
 }
 
 export interface GatewayPort {
-  /** Sends a dispatch to every session whose intents include `intent` (null: sent regardless); while a session is
-   *  disconnected the event is kept for its RESUME. */
-  dispatch(event: string, intent: number | null, build: (view: GatewayView) => Json): void;
+  /** Sends a dispatch to every session whose intents include `intent` (null: sent regardless) and whose shard holds
+   *  `guildId` ((guild_id >> 22) % num_shards; null, a DM: shard 0 only); while a session is disconnected the event
+   *  is kept for its RESUME. */
+  dispatch(event: string, intent: number | null, guildId: string | null, build: (view: GatewayView) => Json): void;
 }
 
 export interface Ctx extends Serializer {
@@ -29,6 +30,9 @@ export interface Ctx extends Serializer {
   botToken: string;
   grantMessageContent: boolean;
   attachmentSizeLimit: number;
+  /** What GET /gateway/bot recommends (`shards`) and its session_start_limit.max_concurrency. */
+  recommendedShards(): number;
+  maxConcurrency: number;
   gateway: GatewayPort;
   /** ws://127.0.0.1:PORT */
   gatewayUrl(): string;

@@ -51,11 +51,13 @@ export async function startDiscordEmulator(options: StartOptions = {}): Promise<
     botToken,
     grantMessageContent: options.grantMessageContent ?? true,
     attachmentSizeLimit: options.attachmentSizeLimit ?? 10 * 1024 * 1024,
+    recommendedShards: () => options.recommendedShards ?? Math.max(1, Math.ceil(world.guilds.size / 1000)),
+    maxConcurrency: options.maxConcurrency ?? 1,
     gateway: { dispatch: () => undefined },
     gatewayUrl: () => `ws://127.0.0.1:${port}`,
     commands: new Map(),
   };
-  const gateway = new Gateway(ctx, options.heartbeatIntervalMs ?? 41_250);
+  const gateway = new Gateway(ctx, options.heartbeatIntervalMs ?? 41_250, options.maxGuildsPerShard);
   ctx.gateway = gateway;
   const store = new InteractionStore();
   const calls: RecordedCall[] = [];
@@ -90,12 +92,12 @@ export async function startDiscordEmulator(options: StartOptions = {}): Promise<
 
     createGuild(opts = {}) {
       const g = world.addGuild(opts);
-      gateway.dispatch('GUILD_CREATE', INTENT.Guilds, () => guildCreateObject(ctx, g));
+      gateway.dispatch('GUILD_CREATE', INTENT.Guilds, g.id, () => guildCreateObject(ctx, g));
       return publicGuild(g);
     },
     createChannel(guildId, opts = {}) {
       const c = world.addChannel(guildId, opts);
-      gateway.dispatch('CHANNEL_CREATE', INTENT.Guilds, () => channelObject(c));
+      gateway.dispatch('CHANNEL_CREATE', INTENT.Guilds, c.guildId, () => channelObject(c));
       return publicChannel(c);
     },
     createUser(opts = {}) {
@@ -128,6 +130,9 @@ export async function startDiscordEmulator(options: StartOptions = {}): Promise<
         return gateway.heartbeats;
       },
       resumes: gateway.resumes,
+      get sessions() {
+        return gateway.sessionViews;
+      },
     },
     messages: (channelId) =>
       world

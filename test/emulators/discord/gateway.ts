@@ -1,15 +1,17 @@
-// The gateway: HELLO → IDENTIFY → READY + GUILD_CREATE, heartbeats, RESUME with replay, intent-filtered dispatches.
+// The gateway: HELLO → IDENTIFY → READY + GUILD_CREATE, heartbeats, RESUME with replay, dispatches filtered by
+// intents and routed by shard (IDENTIFY's shard [id, count]: a guild's events go to (guild_id >> 22) % count, DMs to 0).
 
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { guildCreateObject, userObject, type Json } from './api-objects.js';
+import { shardOf } from './clock-and-ids.js';
 import { INTENT, type Ctx, type GatewayPort, type GatewayView } from './context.js';
-import type { IdentifyRecord } from './types.js';
+import type { GatewaySessionView, IdentifyRecord } from './types.js';
 
 const OP = { Dispatch: 0, Heartbeat: 1, Identify: 2, Presence: 3, VoiceState: 4, Resume: 6, Reconnect: 7, RequestMembers: 8, InvalidSession: 9, Hello: 10, HeartbeatAck: 11 } as const;
-const CLOSE = { UnknownOpcode: 4001, Decode: 4002, NotAuthenticated: 4003, AuthFailed: 4004, AlreadyAuthenticated: 4005, InvalidVersion: 4012, InvalidIntents: 4013, DisallowedIntents: 4014 } as const;
+const CLOSE = { UnknownOpcode: 4001, Decode: 4002, NotAuthenticated: 4003, AuthFailed: 4004, AlreadyAuthenticated: 4005, InvalidShard: 4010, ShardingRequired: 4011, InvalidVersion: 4012, InvalidIntents: 4013, DisallowedIntents: 4014 } as const;
 const REPLAY_LIMIT = 2000;
 
 interface Session {
@@ -18,6 +20,9 @@ interface Session {
   intents: number;
   shard: [number, number];
   sent: { s: number; text: string }[];
+  /** What was dispatched to it: a count, and the distinct guilds the events were about. */
+  dispatched: number;
+  guildIds: Set<string>;
   socket: WebSocket | null;
   /** Closed by the client with 1000/1001: Discord drops such sessions. */
   ended: boolean;
@@ -33,6 +38,8 @@ export class Gateway implements GatewayPort {
   constructor(
     private readonly ctx: Ctx,
     private readonly heartbeatIntervalMs: number,
+    /** More guilds than this on one session's shard: IDENTIFY is closed 4011 (Discord: 2500). */
+    private readonly maxGuildsPerShard = 2500,
   ) {
     this.wss.on('connection', (socket: WebSocket, req: IncomingMessage) => this.onConnection(socket, req));
   }
@@ -41,11 +48,27 @@ export class Gateway implements GatewayPort {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
   }
 
-  dispatch(event: string, intent: number | null, build: (view: GatewayView) => Json): void {
+  dispatch(event: string, intent: number | null, guildId: string | null, build: (view: GatewayView) => Json): void {
     for (const s of this.sessions.values()) {
-      if (s.ended || (intent !== null && (s.intents & intent) === 0)) continue;
-      this.send(s, event, build({ hasMessageContent: (s.intents & INTENT.MessageContent) !== 0 }));
+      if (s.ended || (intent !== null && (s.intents & intent) === 0) || !this.holds(s, guildId)) continue;
+      this.send(s, event, build({ hasMessageContent: (s.intents & INTENT.MessageContent) !== 0 }), guildId);
     }
+  }
+
+  /** Every session identified so far (ended ones too), in IDENTIFY order. */
+  get sessionViews(): GatewaySessionView[] {
+    return [...this.sessions.values()].map((s) => ({
+      id: s.id,
+      shard: [...s.shard] as [number, number],
+      connected: s.socket?.readyState === WebSocket.OPEN,
+      dispatched: s.dispatched,
+      guildIds: [...s.guildIds],
+    }));
+  }
+
+  /** Whether a guild's events (null: a DM's) go to this session's shard. */
+  private holds(s: Session, guildId: string | null): boolean {
+    return guildId === null ? s.shard[0] === 0 : shardOf(guildId, s.shard[1]) === s.shard[0];
   }
 
   /** Drops live sockets. No code: abrupt (the client sees 1006 and resumes); otherwise a close frame with it. */
@@ -68,8 +91,10 @@ export class Gateway implements GatewayPort {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private send(s: Session, event: string, d: unknown): void {
+  private send(s: Session, event: string, d: unknown, guildId: string | null = null): void {
     s.seq += 1;
+    s.dispatched += 1;
+    if (guildId !== null) s.guildIds.add(guildId);
     const text = JSON.stringify({ op: OP.Dispatch, t: event, s: s.seq, d });
     s.sent.push({ s: s.seq, text });
     if (s.sent.length > REPLAY_LIMIT) s.sent.shift();
@@ -122,7 +147,10 @@ export class Gateway implements GatewayPort {
 
   private identify(socket: WebSocket, d: Record<string, unknown>): Session | undefined {
     const intents = typeof d.intents === 'number' ? d.intents : NaN;
-    const record: IdentifyRecord = { at: this.ctx.clock.now(), intents, properties: d.properties, accepted: false };
+    const shard = parseShard(d.shard);
+    const record: IdentifyRecord = {
+      at: this.ctx.clock.now(), intents, properties: d.properties, accepted: false, ...(shard ? { shard } : {}),
+    };
     this.identifies.push(record);
     const refuse = (code: number, reason: string): undefined => {
       record.closeCode = code;
@@ -134,16 +162,22 @@ export class Gateway implements GatewayPort {
     if ((intents & INTENT.MessageContent) !== 0 && !this.ctx.grantMessageContent) {
       return refuse(CLOSE.DisallowedIntents, 'Disallowed intent(s).');
     }
-    record.accepted = true;
-    const shard = Array.isArray(d.shard) && d.shard.length === 2 ? (d.shard as [number, number]) : ([0, 1] as [number, number]);
-    const session: Session = { id: randomBytes(16).toString('hex'), seq: 0, intents, shard, sent: [], socket, ended: false };
-    this.sessions.set(session.id, session);
+    if (shard === null) return refuse(CLOSE.InvalidShard, 'Invalid shard.');
     const { world } = this.ctx;
+    const [shardId, shardCount] = shard ?? [0, 1];
+    const guilds = [...world.guilds.values()].filter((g) => shardOf(g.id, shardCount) === shardId);
+    if (guilds.length > this.maxGuildsPerShard) return refuse(CLOSE.ShardingRequired, 'Sharding required.');
+    record.accepted = true;
+    const session: Session = {
+      id: randomBytes(16).toString('hex'), seq: 0, intents, shard: [shardId, shardCount], sent: [], dispatched: 0, guildIds: new Set(),
+      socket, ended: false,
+    };
+    this.sessions.set(session.id, session);
     this.send(session, 'READY', {
       v: 10,
       user_settings: {},
       user: { ...userObject(world.botUser), verified: true, mfa_enabled: false, email: null },
-      guilds: [...world.guilds.values()].map((g) => ({ id: g.id, unavailable: true })),
+      guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
       session_id: session.id,
       session_type: 'normal',
       resume_gateway_url: `${this.ctx.gatewayUrl()}/resume`,
@@ -154,11 +188,11 @@ export class Gateway implements GatewayPort {
       geo_ordered_rtc_regions: [],
       auth: {},
       application: { id: this.ctx.applicationId, flags: this.ctx.grantMessageContent ? 1 << 18 : 0 },
-      shard,
+      ...(shard ? { shard } : {}),
       _trace: ['["gateway-emulator",{"micros":0}]'],
     });
     if ((intents & INTENT.Guilds) !== 0) {
-      for (const g of world.guilds.values()) this.send(session, 'GUILD_CREATE', guildCreateObject(this.ctx, g));
+      for (const g of guilds) this.send(session, 'GUILD_CREATE', guildCreateObject(this.ctx, g), g.id);
     }
     return session;
   }
@@ -183,4 +217,14 @@ export class Gateway implements GatewayPort {
     this.send(session, 'RESUMED', { _trace: ['["gateway-emulator",{"micros":0}]'] });
     return session;
   }
+}
+
+/** IDENTIFY's optional `shard`: undefined when absent, null when not [shard_id, num_shards] with 0 <= id < count. */
+function parseShard(value: unknown): [number, number] | undefined | null {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.length !== 2) return null;
+  const [id, count] = value as unknown[];
+  if (!Number.isInteger(id) || !Number.isInteger(count)) return null;
+  const [i, n] = [id as number, count as number];
+  return n >= 1 && i >= 0 && i < n ? [i, n] : null;
 }

@@ -31,12 +31,18 @@
 //   `grantMessageContent: false` is the portal switch off: IDENTIFY with 1<<15 is closed 4014 and REST reads strip.
 // - Gateway (gateway.ts): GUILD_CREATE needs the Guilds intent, MESSAGE_* GuildMessages, reactions
 //   GuildMessageReactions; INTERACTION_CREATE always. Dispatches during a disconnect are replayed on RESUME.
+// - Sharding (gateway.ts): IDENTIFY's `shard: [id, count]` limits the session (READY's guilds, GUILD_CREATE and every
+//   guild event) to guilds with (guild_id >> 22) % count == id (`shardOf`); DMs go to shard 0; an id >= count (or a
+//   malformed tuple) is closed 4010, more than `maxGuildsPerShard` guilds on the session 4011. GET /gateway/bot
+//   recommends `recommendedShards`. `createGuild({ shard: [1, 2] })` lands a guild on a shard;
+//   `gateway.sessions` says which shard each session is and which guilds' events it was sent.
 // - CDN (cdn.ts): URLs are re-signed each time a message is serialised and live 24 h on the emulator clock;
 //   bad/expired → 404 "This content is no longer available.".
 // - Clock: `now`/`advanceTime` drive expiry (3 s, 15 min, CDN) and timestamps; nothing waits on it.
 
 export { startDiscordEmulator } from './emulator.js';
 export { CDN_URL_LIFETIME_SECS } from './cdn.js';
+export { shardOf } from './clock-and-ids.js';
 export { CALLBACK_DEADLINE_MS, TOKEN_LIFETIME_MS } from './interactions.js';
 export { BUCKETS, GLOBAL_PER_SECOND } from './rate-limits.js';
 export { LIMITS } from './message-validation.js';
@@ -49,6 +55,7 @@ export type {
   DiscordEmulator,
   Fault,
   FileSpec,
+  GatewaySessionView,
   GatewayStats,
   Guild,
   IdentifyRecord,

@@ -132,7 +132,7 @@ export function editMessage(ctx: Ctx, msg: MessageState, body: unknown, files: U
 export function deleteMessage(ctx: Ctx, msg: MessageState): void {
   ctx.world.deleteMessage(msg);
   if (msg.visibleTo) return;
-  ctx.gateway.dispatch('MESSAGE_DELETE', INTENT.GuildMessages, () => ({ id: msg.id, channel_id: msg.channelId, guild_id: msg.guildId }));
+  ctx.gateway.dispatch('MESSAGE_DELETE', INTENT.GuildMessages, msg.guildId, () => ({ id: msg.id, channel_id: msg.channelId, guild_id: msg.guildId }));
 }
 
 const UNICODE_EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}|[\u{1F3FB}-\u{1F3FF}]/u;
@@ -148,7 +148,7 @@ export function addReaction(ctx: Ctx, msg: MessageState, userId: string, emoji: 
   users.push(userId);
   msg.reactions.set(emoji, users);
   const member = ctx.world.ensureMember(msg.guildId, userId);
-  ctx.gateway.dispatch('MESSAGE_REACTION_ADD', INTENT.GuildMessageReactions, () => ({
+  ctx.gateway.dispatch('MESSAGE_REACTION_ADD', INTENT.GuildMessageReactions, msg.guildId, () => ({
     user_id: userId,
     type: 0,
     message_id: msg.id,
@@ -165,7 +165,7 @@ export function addReaction(ctx: Ctx, msg: MessageState, userId: string, emoji: 
 export function removeReaction(ctx: Ctx, msg: MessageState, userId: string, emoji: string): void {
   const users = (msg.reactions.get(emoji) ?? []).filter((u) => u !== userId);
   msg.reactions.set(emoji, users);
-  ctx.gateway.dispatch('MESSAGE_REACTION_REMOVE', INTENT.GuildMessageReactions, () => ({
+  ctx.gateway.dispatch('MESSAGE_REACTION_REMOVE', INTENT.GuildMessageReactions, msg.guildId, () => ({
     user_id: userId,
     type: 0,
     message_id: msg.id,
@@ -177,7 +177,7 @@ export function removeReaction(ctx: Ctx, msg: MessageState, userId: string, emoj
 }
 
 function announce(ctx: Ctx, event: 'MESSAGE_CREATE' | 'MESSAGE_UPDATE', msg: MessageState): void {
-  ctx.gateway.dispatch(event, INTENT.GuildMessages, (view) =>
+  ctx.gateway.dispatch(event, INTENT.GuildMessages, msg.guildId, (view) =>
     messageObject(ctx, msg, { gateway: true, hasMessageContent: view.hasMessageContent }),
   );
 }

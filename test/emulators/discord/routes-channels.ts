@@ -51,8 +51,8 @@ export function channelRoutes(ctx: Ctx): Route[] {
     route('GET', '/gateway/bot', 'bot', other, () =>
       ok({
         url: ctx.gatewayUrl(),
-        shards: 1,
-        session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+        shards: ctx.recommendedShards(),
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: ctx.maxConcurrency },
       }),
     ),
     route('GET', '/gateway', 'none', other, () => ok({ url: ctx.gatewayUrl() })),

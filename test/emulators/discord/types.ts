@@ -17,6 +17,13 @@ export interface StartOptions {
   heartbeatIntervalMs?: number;
   /** Reported in interactions and enforced on uploads; default 10 MiB. */
   attachmentSizeLimit?: number;
+  /** `shards` of GET /gateway/bot (what discord.js's shards: 'auto' runs). Default: 1 per 1000 guilds, at least 1. */
+  recommendedShards?: number;
+  /** `session_start_limit.max_concurrency` of GET /gateway/bot (identifies per 5 s); default 1. */
+  maxConcurrency?: number;
+  /** Guilds one session may hold: IDENTIFY whose shard (or the whole world, unsharded) holds more is closed 4011
+   *  "Sharding required". Default 2500, as Discord. */
+  maxGuildsPerShard?: number;
 }
 
 export interface Guild {
@@ -222,9 +229,22 @@ export type Fault =
 export interface IdentifyRecord {
   at: number;
   intents: number;
+  /** IDENTIFY's shard [shard_id, num_shards], when it carried a valid one (an invalid one is closed 4010). */
+  shard?: [number, number];
   properties: unknown;
   accepted: boolean;
   closeCode?: number;
+}
+
+export interface GatewaySessionView {
+  id: string;
+  /** [shard_id, num_shards]; [0, 1] when IDENTIFY carried none. */
+  shard: [number, number];
+  connected: boolean;
+  /** Dispatches sent to it (READY, GUILD_CREATE, MESSAGE_CREATE...). */
+  dispatched: number;
+  /** The distinct guilds its dispatches were about, first seen first. */
+  guildIds: string[];
 }
 
 export interface GatewayStats {
@@ -232,6 +252,8 @@ export interface GatewayStats {
   readonly connected: number;
   readonly heartbeats: number;
   readonly resumes: readonly { at: number; sessionId: string; seq: number; replayed: number }[];
+  /** Every session identified, in order: which shard it is and what it was sent. */
+  readonly sessions: readonly GatewaySessionView[];
 }
 
 export interface DiscordEmulator {
@@ -242,7 +264,9 @@ export interface DiscordEmulator {
   readonly applicationId: string;
   readonly botUserId: string;
 
-  createGuild(opts?: { name?: string; preferredLocale?: string }): Guild;
+  /** `shard: [id, count]`: the guild's snowflake is picked so that (guild_id >> 22) % count == id (Discord's own choice
+   *  is random; tests want one on each shard). */
+  createGuild(opts?: { name?: string; preferredLocale?: string; shard?: [number, number] }): Guild;
   createChannel(guildId: string, opts?: { name?: string; allowVoiceMessages?: boolean }): Channel;
   createUser(opts?: { username?: string; locale?: string }): User;
   setMemberPermissions(guildId: string, userId: string, permissions: bigint): void;

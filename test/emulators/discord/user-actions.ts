@@ -50,7 +50,7 @@ export function postUserMessage(ctx: Ctx, channelId: string, userId: string, opt
 }
 
 function dispatch(ctx: Ctx, s: InteractionState): InteractionState {
-  ctx.gateway.dispatch('INTERACTION_CREATE', null, () => s.payload);
+  ctx.gateway.dispatch('INTERACTION_CREATE', null, s.guildId, () => s.payload);
   return s;
 }
 

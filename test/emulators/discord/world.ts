@@ -1,6 +1,6 @@
 // The emulated Discord's state: guilds, channels, users and members, messages with their history, attachments.
 
-import { type Clock, Snowflakes } from './clock-and-ids.js';
+import { type Clock, Snowflakes, shardOf } from './clock-and-ids.js';
 import { errors } from './http-io.js';
 import type { AttachmentView, Channel, Guild, MessageVersion, MessageView, User } from './types.js';
 
@@ -119,8 +119,12 @@ export class World {
     return user;
   }
 
-  addGuild(opts: { name?: string; preferredLocale?: string }): GuildState {
-    const id = this.ids.next();
+  addGuild(opts: { name?: string; preferredLocale?: string; shard?: [number, number] }): GuildState {
+    const on = opts.shard;
+    if (on && !(Number.isInteger(on[0]) && Number.isInteger(on[1]) && on[1] >= 1 && on[0] >= 0 && on[0] < on[1])) {
+      throw new Error(`createGuild: shard must be [id, count] with 0 <= id < count, got ${JSON.stringify(on)}`);
+    }
+    const id = on ? this.ids.next((g) => shardOf(g, on[1]) === on[0]) : this.ids.next();
     const guild: GuildState = {
       id,
       name: opts.name ?? `Guild ${this.guilds.size + 1}`,
