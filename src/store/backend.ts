@@ -1,4 +1,5 @@
 import type { Keyv } from 'keyv';
+import type { SharedRedis } from './types.js';
 
 /**
  * What the typed stores (settings, result cache, usage ledger, job journal) need from a back end; `openStore` builds
@@ -65,6 +66,8 @@ export interface Backend {
   readonly counters: Counters;
   readonly idSets: IdSets;
   readonly holds: Holds;
+  /** Redis only: the connection for limits shared between processes (see `SharedRedis`). */
+  readonly redis?: SharedRedis | undefined;
   /** Throws when the back end does not answer (or the store was closed). */
   ping(): Promise<void>;
   close(): Promise<void>;

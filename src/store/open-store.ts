@@ -72,6 +72,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 
   return {
     kind: backend.kind,
+    ...(backend.redis ? { redis: backend.redis } : {}),
     settings: createSettingsStore(backend.keyv.settings),
     cache: createResultCache(backend.keyv.cache, {
       maxAgeMs: options.cacheMaxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS,

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import KeyvRedis, { createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { CONCERNS, SCHEMA_VERSION, type Backend, type Concern, type Counters, type IdSets } from './backend.js';
 import { redisHolds } from './redis-holds.js';
+import type { SharedRedis } from './types.js';
 
 /** How long `ping` waits for PONG, ms. */
 const PING_TIMEOUT_MS = 2_000;
@@ -73,6 +75,7 @@ export async function openRedisBackend(url: string, prefix: string, onError: (er
     counters: redisCounters(client, (key) => fullKey('usage', key)),
     idSets: redisIdSets(client, (key) => fullKey('journal', key)),
     holds: redisHolds(client, (key) => fullKey('usage', key), (key) => fullKey('usage', `holds:${key}`)),
+    redis: sharedRedis(client, `${prefix}:limits`, () => closed),
     async ping() {
       if (closed) throw new Error('the store is closed');
       let timer: NodeJS.Timeout | undefined;
@@ -123,5 +126,44 @@ function redisIdSets(client: RedisClient, keyOf: (key: string) => string): IdSet
       if (ids.length) await client.sRem(keyOf(key), ids);
     },
     members: (key) => client.sMembers(keyOf(key)),
+  };
+}
+
+/**
+ * The `limits` namespace (`<prefix>:limits::<name>`) for limits shared between processes. Its keys, each documented
+ * where its name is built:
+ * - `account`: the model account's token buckets (src/translator/redis-account-limiter.ts), a hash that expires once
+ *   both buckets would be full again;
+ * - `edits:<platform>:<scope>` (+ `:finals`): a platform scope's recent writes (src/reply/redis-edit-budget.ts), a
+ *   sorted set that expires one window after the last write;
+ * - `slack-event:<event_id>`: a Slack event id already taken by a process (adapters/slack/event-dedupe.ts), 1 hour.
+ */
+function sharedRedis(client: RedisClient, namespace: string, isClosed: () => boolean): SharedRedis {
+  const shas = new Map<string, string>();
+  const open = () => {
+    if (isClosed()) throw new Error('the store is closed');
+  };
+  return {
+    key: (name) => `${namespace}::${name}`,
+    async evalScript(script, keys, args) {
+      open();
+      let sha = shas.get(script);
+      if (!sha) {
+        sha = createHash('sha1').update(script).digest('hex');
+        shas.set(script, sha);
+      }
+      const options = { keys: [...keys], arguments: [...args] };
+      try {
+        return await client.evalSha(sha, options);
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return client.eval(script, options);
+      }
+    },
+    async setOnce(key, ttlMs) {
+      open();
+      const answer = await client.set(key, '1', { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.round(ttlMs)) } });
+      return answer === 'OK';
+    },
   };
 }

@@ -162,8 +162,27 @@ export interface JobJournal {
   get<P = unknown>(jobId: string): Promise<JournalEntry<P> | undefined>;
 }
 
+/**
+ * The store's Redis connection, for the limits that must hold across every bot process sharing it (the model
+ * account's rate, the platforms' edit budgets, Slack event ids). Present only when the store is on Redis; the
+ * single-process default (SQLite) keeps those limits in memory. Commands fail at once while Redis is down.
+ */
+export interface SharedRedis {
+  /**
+   * A key of this deployment's `limits` namespace: `<prefix>:limits::<name>`. Each user of a key documents it and
+   * its expiry where it builds the name.
+   */
+  key(name: string): string;
+  /** Runs a Lua script (EVALSHA, with EVAL when Redis does not have it cached yet) and returns its raw reply. */
+  evalScript(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
+  /** `SET key 1 NX PX ttlMs`: true when this call set the key, false when it already existed. */
+  setOnce(key: string, ttlMs: number): Promise<boolean>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'redis';
+  /** The shared Redis (only when `kind` is 'redis'). */
+  readonly redis?: SharedRedis | undefined;
   settings: SettingsStore;
   cache: ResultCache;
   usage: UsageLedger;
