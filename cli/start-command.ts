@@ -105,7 +105,9 @@ export async function startCommand(): Promise<number> {
     }
     if (config.discord) {
       const { startDiscordBot } = await adapters.discord!;
-      const bot = await startDiscordBot({ ...common, token: config.discord.token, apiUrl: config.discord.apiUrl, guildId: config.discord.guildId });
+      const bot = await startDiscordBot({
+        ...common, token: config.discord.token, apiUrl: config.discord.apiUrl, guildId: config.discord.guildId, shards: config.discord.shards,
+      });
       checks.discord = async () => {
         if (!bot.client.isReady()) throw new Error('gateway not connected');
       };

@@ -18,7 +18,7 @@ describe('loadConfig', () => {
   });
 
   it('turns a platform on only when its credentials are complete', () => {
-    expect(loadConfig({ DISCORD_TOKEN: 'x' }).discord).toEqual({ token: 'x', apiUrl: 'https://discord.com/api', guildId: undefined });
+    expect(loadConfig({ DISCORD_TOKEN: 'x' }).discord).toEqual({ token: 'x', apiUrl: 'https://discord.com/api', guildId: undefined, shards: 'auto' });
     expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb' })).toThrow(/SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not/);
     expect(() => loadConfig({ SLACK_SIGNING_SECRET: 's' })).toThrow(/SLACK_BOT_TOKEN is not/);
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb', SLACK_SIGNING_SECRET: 's' }).slack?.appToken).toBeUndefined();
@@ -44,6 +44,36 @@ describe('loadConfig', () => {
     const config = loadConfig({ LIVETRANSLATE_MAX_OUTPUT_CHARS: '5000', LIVETRANSLATE_MODEL_DEADLINE_S: '90' });
     expect(config).toMatchObject({ maxOutputChars: 5_000, modelDeadlineMs: 90_000 });
     expect(() => loadConfig({ LIVETRANSLATE_MAX_OUTPUT_CHARS: '0' })).toThrow(/LIVETRANSLATE_MAX_OUTPUT_CHARS/);
+  });
+
+  it("takes LIVETRANSLATE_SHARDS as 'auto' (the default) or ids/total, and names it in one line when wrong", () => {
+    const shards = (v?: string) => loadConfig({ DISCORD_TOKEN: 'x', ...(v === undefined ? {} : { LIVETRANSLATE_SHARDS: v }) }).discord?.shards;
+    expect(shards()).toBe('auto');
+    expect(shards('')).toBe('auto');
+    expect(shards('AUTO')).toBe('auto');
+    expect(shards('0/2')).toEqual({ ids: [0], total: 2 });
+    expect(shards('3, 1 / 4')).toEqual({ ids: [1, 3], total: 4 });
+    expect(shards('0/1')).toEqual({ ids: [0], total: 1 });
+    for (const [value, says] of [
+      ['2/2', /shard 2 is not below the total 2/],
+      ['0/0', /at least 1/],
+      ['1,1/4', /shard 1 is listed twice/],
+      ['two', /must be "auto" or this process's shard ids\/the total, e.g. 0\/2 or 0,1\/4 \(got "two"\)/],
+      ['0-1/4', /must be "auto"/],
+      ['-1/2', /must be "auto"/],
+    ] as const) {
+      let caught: unknown;
+      try {
+        shards(value);
+      } catch (err) {
+        caught = err;
+      }
+      expect(isTranslateError(caught, 'CONFIG_MISSING')).toBe(true);
+      const message = (caught as Error).message;
+      expect(message).toMatch(/LIVETRANSLATE_SHARDS: /);
+      expect(message).toMatch(says);
+      expect(message).not.toContain('\n');
+    }
   });
 
   it("keeps to the account's model limits by default (100 requests, 100,000 tokens a minute); 0 turns one off", () => {

@@ -8,7 +8,7 @@ import { TranslateError } from './errors.js';
  */
 export interface Config {
   dashscope: { apiKey: string | undefined; baseUrl: string; model: string };
-  discord: { token: string; apiUrl: string; guildId: string | undefined } | undefined;
+  discord: { token: string; apiUrl: string; guildId: string | undefined; shards: DiscordShards } | undefined;
   slack: { botToken: string; signingSecret: string; appToken: string | undefined; apiUrl: string } | undefined;
   port: number;
   /** Longest recording accepted (long ones are translated in segments), seconds. */
@@ -50,6 +50,28 @@ export interface Config {
   modelLimits: { requestsPerMinute: number; tokensPerMinute: number };
 }
 
+/**
+ * The Discord gateway shards this process connects: 'auto' = every shard of the count Discord recommends (one below
+ * about 1000 servers), or `ids` of a fixed `total` shared by several processes (LIVETRANSLATE_SHARDS=0,1/4).
+ */
+export type DiscordShards = 'auto' | { ids: number[]; total: number };
+
+/** LIVETRANSLATE_SHARDS: 'auto' (or empty), or ids/total (`0/2`, `0,1/4`); else what is wrong with it. */
+export function parseShards(raw: string): { shards: DiscordShards } | { error: string } {
+  const text = raw.trim();
+  if (text === '' || text.toLowerCase() === 'auto') return { shards: 'auto' };
+  const m = /^(\d{1,6}(?:\s*,\s*\d{1,6})*)\s*\/\s*(\d{1,6})$/.exec(text);
+  if (!m) return { error: `must be "auto" or this process's shard ids/the total, e.g. 0/2 or 0,1/4 (got "${text}")` };
+  const total = Number(m[2]);
+  const ids = m[1]!.split(',').map((s) => Number(s.trim()));
+  if (total < 1) return { error: `the total number of shards must be at least 1 (got "${text}")` };
+  const outside = ids.find((id) => id >= total);
+  if (outside !== undefined) return { error: `shard ${outside} is not below the total ${total}: ids count from 0 (got "${text}")` };
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) return { error: `shard ${twice} is listed twice (got "${text}")` };
+  return { shards: { ids: [...ids].sort((a, b) => a - b), total } };
+}
+
 export const DEFAULT_BASE_URL = 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1';
 
 const optional = z.string().trim().min(1).optional().catch(undefined);
@@ -62,6 +84,12 @@ const Env = z.object({
   DISCORD_TOKEN: optional,
   DISCORD_API_URL: blank(z.url().default('https://discord.com/api')),
   DISCORD_GUILD_ID: optional,
+  LIVETRANSLATE_SHARDS: blank(z.string().default('auto').transform((raw, ctx): DiscordShards => {
+    const parsed = parseShards(raw);
+    if ('shards' in parsed) return parsed.shards;
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  })),
   SLACK_BOT_TOKEN: optional,
   SLACK_SIGNING_SECRET: optional,
   SLACK_APP_TOKEN: optional,
@@ -115,7 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     dashscope: { apiKey: e.DASHSCOPE_API_KEY, baseUrl: e.DASHSCOPE_BASE_URL, model: e.LIVETRANSLATE_MODEL },
     discord: e.DISCORD_TOKEN
-      ? { token: e.DISCORD_TOKEN, apiUrl: e.DISCORD_API_URL, guildId: e.DISCORD_GUILD_ID }
+      ? { token: e.DISCORD_TOKEN, apiUrl: e.DISCORD_API_URL, guildId: e.DISCORD_GUILD_ID, shards: e.LIVETRANSLATE_SHARDS }
       : undefined,
     slack: slackReady
       ? {

@@ -12,6 +12,7 @@ import type { DiscordContext } from './context.js';
 import { platformJobOptions } from '../bot-options.js';
 import { TranslateError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
+import type { DiscordShards } from '../../src/config.js';
 
 export interface DiscordBotOptions extends BotOptions {
   token: string;
@@ -20,6 +21,8 @@ export interface DiscordBotOptions extends BotOptions {
   guildId?: string | undefined;
   /** How long a refusal posted in a channel (for a flag reaction) stays before it deletes itself. Default 30 s. */
   noticeTtlMs?: number | undefined;
+  /** Gateway shards this process connects (LIVETRANSLATE_SHARDS); default 'auto': all of Discord's recommended count. */
+  shards?: DiscordShards | undefined;
 }
 
 export interface DiscordBot {
@@ -50,6 +53,7 @@ async function login(options: DiscordBotOptions, withContent: boolean): Promise<
     intents: withContent ? [...BASE_INTENTS, GatewayIntentBits.MessageContent] : BASE_INTENTS,
     partials: [Partials.Message, Partials.Channel, Partials.Reaction, Partials.User],
     rest: { api: options.apiUrl },
+    ...shardOptions(options.shards ?? 'auto'),
   });
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   try {
@@ -62,6 +66,14 @@ async function login(options: DiscordBotOptions, withContent: boolean): Promise<
   }
 }
 
+/** discord.js's options for LIVETRANSLATE_SHARDS: Discord sends each shard only its servers' events. */
+function shardOptions(shards: DiscordShards): { shards: 'auto' } | { shards: number[]; shardCount: number } {
+  return shards === 'auto' ? { shards: 'auto' } : { shards: shards.ids, shardCount: shards.total };
+}
+
+const describeShards = (shards: DiscordShards | undefined): string =>
+  !shards || shards === 'auto' ? 'auto' : `${shards.ids.join(',')}/${shards.total}`;
+
 /**
  * The Discord side of the bot: logs in (asking for Message Content, and without it when the application is not
  * allowed it), registers the commands when they changed, and routes interactions and reactions into chat jobs.
@@ -73,11 +85,11 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   try {
     client = await login(options, true);
   } catch (err) {
-    if (!isDisallowedIntents(err)) throw loginError(err, options.apiUrl);
+    if (!isDisallowedIntents(err)) throw loginError(err, options);
     messageContent = false;
     log.warn('the Message Content intent is not enabled for this application: flag reactions work only on the bot\'s own messages; the context menu works everywhere');
     client = await login(options, false).catch((e: unknown) => {
-      throw loginError(e, options.apiUrl);
+      throw loginError(e, options);
     });
   }
   try {
@@ -89,13 +101,17 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   }
 }
 
-/** What a failed login says: the token refused, or Discord not reachable where DISCORD_API_URL points. */
-function loginError(err: unknown, apiUrl: string): TranslateError {
+/** What a failed login says: the shards refused, the token refused, or Discord not reachable at DISCORD_API_URL. */
+function loginError(err: unknown, options: DiscordBotOptions): TranslateError {
   const text = (err as Error)?.message ?? String(err);
+  if (/shard|4010|4011/i.test(text)) {
+    return new TranslateError('STARTUP_FAILED', `(Discord refused LIVETRANSLATE_SHARDS ${describeShards(options.shards)}: ${text}; ` +
+      'set it to "auto", or to ids/total with the total Discord recommends for this many servers)', { cause: err });
+  }
   const refused = (err as { code?: unknown }).code === 'TokenInvalid' || /401|4004|token/i.test(text);
   return new TranslateError('STARTUP_FAILED', refused
     ? `(DISCORD_TOKEN was refused by Discord: ${text})`
-    : `(Discord could not be reached at DISCORD_API_URL ${apiUrl}: ${text})`, { cause: err });
+    : `(Discord could not be reached at DISCORD_API_URL ${options.apiUrl}: ${text})`, { cause: err });
 }
 
 async function wire(client: Client, options: DiscordBotOptions, log: Logger, messageContent: () => boolean): Promise<DiscordBot> {
@@ -122,7 +138,8 @@ async function wire(client: Client, options: DiscordBotOptions, log: Logger, mes
   await jobs.recover();
   const applicationId = client.application?.id ?? client.user?.id ?? '';
   const changed = await registerCommands(client.rest, applicationId, options.guildId);
-  log.info({ user: client.user?.tag, commandsChanged: changed, messageContent: messageContent() }, 'discord ready');
+  const shards = { ids: client.ws.shards.map((s) => s.id), total: client.options.shardCount };
+  log.info({ user: client.user?.tag, commandsChanged: changed, messageContent: messageContent(), shards }, 'discord ready');
   return {
     client,
     jobs,

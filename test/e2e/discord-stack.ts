@@ -46,7 +46,7 @@ export async function startDiscordStack(options: { grantMessageContent?: boolean
   const store = options.storeUrl ? await openStore(options.storeUrl, { prefix: `lt-test-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` }) : undefined;
   const bot = await startDiscordBot({
     ...sharedDeps(config, logger, store), token: config.discord!.token, apiUrl: config.discord!.apiUrl,
-    guildId: config.discord!.guildId, logger, clock, minIntervalMs: options.minIntervalMs ?? 250, noticeTtlMs: options.noticeTtlMs,
+    guildId: config.discord!.guildId, shards: config.discord!.shards, logger, clock, minIntervalMs: options.minIntervalMs ?? 250, noticeTtlMs: options.noticeTtlMs,
   });
   return {
     model, discord, bot, guild, channel, alice, bob,
