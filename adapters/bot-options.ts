@@ -5,6 +5,7 @@ import type { JobServices } from '../src/jobs/obtain-result.js';
 import type { Logger } from '../src/logger.js';
 import type { IntakeOptions } from '../src/media/types.js';
 import type { Metrics } from '../src/ops/metrics.js';
+import { RedisEditBudgets } from '../src/reply/redis-edit-budget.js';
 import type { Platform, Store } from '../src/store/types.js';
 import type { TranslatorLike } from '../src/translator/types.js';
 
@@ -47,5 +48,15 @@ export function platformJobOptions(
     triggersPerMinute: options.triggersPerMinute,
     instance: options.instance,
     metrics: options.metrics,
+    // on a shared Redis, a platform scope's edit budget holds across every bot process
+    ...(options.store?.redis ? { editBudgets: sharedEditBudgets(options.store.redis, logger) } : {}),
   };
+}
+
+/** `ChatJobs.editBudgets` on the store's Redis; Redis failing means this process's own window, said in the log. */
+function sharedEditBudgets(redis: NonNullable<Store['redis']>, logger: Logger): NonNullable<ChatJobsOptions<never>['editBudgets']> {
+  return (limits, platform) => new RedisEditBudgets({
+    redis, platform, ...limits,
+    onError: (err) => logger.warn({ err }, "edit budget: Redis did not answer, this process's own window is used meanwhile"),
+  });
 }

@@ -10,6 +10,7 @@ import { opsRoutes, startOpsServer } from '../src/ops/ops-server.js';
 import { openStore, StoreOpenError } from '../src/store/open-store.js';
 import type { Store } from '../src/store/types.js';
 import { accountLimiter } from '../src/translator/account-limiter.js';
+import { redisAccountLimiter } from '../src/translator/redis-account-limiter.js';
 import { Translator } from '../src/translator/translator.js';
 
 /** Everything the platforms share: one model client, one intake policy, one store, queue and metrics. */
@@ -32,8 +33,11 @@ export function sharedDeps(config: Config, logger: Logger, store?: Store, metric
       apiKey: requireApiKey(config), baseUrl: config.dashscope.baseUrl, model: config.dashscope.model, logger,
       idleTimeoutMs: config.modelIdleTimeoutMs,
       maxOutputChars: config.maxOutputChars, deadlineMs: config.modelDeadlineMs,
-      // one bucket for the account's limits, shared by both platforms (this translator is theirs alike)
-      limiter: accountLimiter(config.modelLimits),
+      // one bucket for the account's limits, shared by both platforms (this translator is theirs alike), and kept in
+      // Redis when the store is, so every process on it together stays within the limits
+      limiter: store?.redis
+        ? redisAccountLimiter({ ...config.modelLimits, redis: store.redis, onError: (err) => logger.warn({ err }, 'model rate limit: a settle was not written to Redis') })
+        : accountLimiter(config.modelLimits),
     }),
     intake: { maxBytes: config.maxFileBytes, ffmpegPath, maxSeconds: config.maxRecordingSecs },
     store,
@@ -105,9 +109,7 @@ export async function startCommand(): Promise<number> {
     }
     if (config.discord) {
       const { startDiscordBot } = await adapters.discord!;
-      const bot = await startDiscordBot({
-        ...common, token: config.discord.token, apiUrl: config.discord.apiUrl, guildId: config.discord.guildId, shards: config.discord.shards,
-      });
+      const bot = await startDiscordBot({ ...common, token: config.discord.token, apiUrl: config.discord.apiUrl, guildId: config.discord.guildId });
       checks.discord = async () => {
         if (!bot.client.isReady()) throw new Error('gateway not connected');
       };

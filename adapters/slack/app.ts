@@ -78,7 +78,10 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     surfaceFor: (place, jobId) => new SlackReplySurface(app.client, place, jobId, streaming, options.intake.ffmpegPath),
     scopeOf: (place) => `team:${place.teamId}`,
   });
-  const events = dedupeEvents(app);
+  // on a shared Redis an event id is taken once across every process, so a retry reaching another one is dropped too
+  const events = dedupeEvents(app, {
+    redis: options.store?.redis, onError: (err) => log.warn({ err }, 'event dedupe: Redis did not answer, only this process remembers event ids'),
+  });
   options.metrics?.trackSize('slack', 'event_ids', () => events.seen);
   options.metrics?.trackSize('slack', 'streaming_refusals', () => streaming.size);
   new SlackHandlers({

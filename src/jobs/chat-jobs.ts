@@ -4,7 +4,7 @@ import type { LanguageCode } from '../languages.js';
 import type { MediaSource } from '../media/types.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { TranslationAsk } from '../plan.js';
-import { EditBudgets, type EditBudgetLimits } from '../reply/edit-budget.js';
+import { EditBudgets, type EditBudgetLimits, type WriteBudgets } from '../reply/edit-budget.js';
 import type { Platform, ServerSettings } from '../store/types.js';
 import { runChatJob } from './chat-job.js';
 import { journaledSurface, recoverInterrupted } from './journal.js';
@@ -24,6 +24,8 @@ export interface ChatJobsOptions<P> {
   deps: Omit<ChatJobDeps, 'budget'>;
   /** The platform's edit limit per rate-limit scope (e.g. 5 per 5 s per Discord channel). */
   limits: EditBudgetLimits;
+  /** Budgets shared by every process (on Redis), built for these `limits`; default: this process's own `EditBudgets`. */
+  editBudgets?: ((limits: EditBudgetLimits, platform: Platform) => WriteBudgets) | undefined;
   clock?: Clock | undefined;
   /** The reply surface for a place (where a reply lives on the platform). */
   surfaceFor(place: P, jobId: string): ChatSurface<string>;
@@ -47,7 +49,7 @@ export interface ChatJobsOptions<P> {
 export class ChatJobs<P> {
   readonly choices: PendingChoices;
   private readonly registry: JobRegistry<ChatJobRequest>;
-  private readonly budgets: EditBudgets;
+  private readonly budgets: WriteBudgets;
   private readonly rate: TriggerRate;
   private readonly clock: Clock;
   private readonly owner: string;
@@ -58,7 +60,7 @@ export class ChatJobs<P> {
     const now = () => this.clock.now();
     this.registry = new JobRegistry<ChatJobRequest>(undefined, now);
     this.choices = new PendingChoices(now);
-    this.budgets = new EditBudgets({ ...options.limits, clock: this.clock });
+    this.budgets = options.editBudgets?.(options.limits, options.platform) ?? new EditBudgets({ ...options.limits, clock: this.clock });
     this.rate = new TriggerRate(options.triggersPerMinute ?? 20, now);
     this.owner = `${options.instance ?? 'default'}:${options.platform}`;
     const track = options.metrics?.trackSize.bind(options.metrics, options.platform);

@@ -136,7 +136,17 @@ export class EditBudget implements WriteBudget {
 /** An edit budget unused this long is dropped from `EditBudgets` (an interaction token's scope dies after 15 min). */
 export const BUDGET_FORGET_MS = 15 * 60_000;
 
-export class EditBudgets {
+/**
+ * A registry of write budgets, one per rate-limit scope key: `EditBudgets` in one process's memory, or
+ * `RedisEditBudgets` (redis-edit-budget.ts) shared by every process on one Redis.
+ */
+export interface WriteBudgets {
+  get(scopeKey: string): WriteBudget;
+  /** Scopes currently remembered (for /metrics). */
+  readonly size: number;
+}
+
+export class EditBudgets implements WriteBudgets {
   private readonly budgets = new Map<string, EditBudget>();
 
   constructor(private readonly options: EditBudgetLimits & { clock?: Clock }) {}
