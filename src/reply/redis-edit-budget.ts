@@ -17,8 +17,8 @@ export function editBudgetKey(platform: string, scopeKey: string): string {
 }
 
 /**
- * KEYS: grants, finals. ARGV: writes, perMs, member, priority, grace (ms). Answers 0 when the write was granted (and
- * counted), else the ms until a slot may be free. The window is the same as `EditBudget`'s: a grant at t occupies it
+ * KEYS: grants, finals. ARGV: writes, perMs, member, priority, grace (ms). Answers {0, Redis time in ms} when the
+ * write was granted (and counted), else {the ms until a slot may be free, Redis time}. The window is the same as `EditBudget`'s: a grant at t occupies it
  * until t + perMs.
  */
 const ACQUIRE = `
@@ -36,7 +36,7 @@ if count < room then
   redis.call('ZADD', grants, now, member)
   redis.call('PEXPIRE', grants, math.ceil(perMs))
   if priority == 'final' then redis.call('ZREM', finals, member) end
-  return 0
+  return {0, math.floor(now)}
 end
 local wait
 if count >= writes then
@@ -55,7 +55,7 @@ if priority == 'final' then
   local left = redis.call('PTTL', finals)
   if left < wait + grace then redis.call('PEXPIRE', finals, math.ceil(wait + grace)) end
 end
-return wait
+return {wait, math.floor(now)}
 `;
 
 /** KEYS: grants, finals. ARGV: member. Gives back a grant (or a final's claim) of a waiter that was aborted. */
@@ -64,6 +64,9 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 `;
+
+/** The script's answer: the first of {answer, Redis time}. */
+const answerOf = (reply: unknown): number => Number(Array.isArray(reply) ? reply[0] : reply);
 
 export interface RedisEditBudgetOptions extends EditBudgetLimits {
   redis: Pick<SharedRedis, 'key' | 'evalScript'>;
@@ -172,7 +175,7 @@ export class RedisEditBudget implements WriteBudget {
         let wait: number;
         try {
           head.asked = true;
-          wait = Number(await this.options.redis.evalScript(ACQUIRE, this.keys, [
+          wait = answerOf(await this.options.redis.evalScript(ACQUIRE, this.keys, [
             String(this.local.writes), String(this.local.perMs), head.id, head.priority, String(this.options.graceMs ?? 1_000),
           ]));
         } catch (err) {

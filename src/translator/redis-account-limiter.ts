@@ -21,7 +21,8 @@ export const ACCOUNT_LIMITER_KEY = 'account';
  * tokens per ms (a cap of 0 = that bucket off), amount (take: the estimate; settle: tokens given back, negative when
  * owed; refund: the estimate), waiter id, longest poll interval (ms), grace (ms).
  *
- * `take` answers 0 when it took one request and `amount` tokens, else the ms to wait before asking again. The first
+ * Answers {answer, Redis time in ms}. `take`'s answer is 0 when it took one request and `amount` tokens, else the ms
+ * to wait before asking again (the other modes answer 0). The first
  * waiter refused while no reservation is live becomes the reservation holder: until it is served (or stops asking for
  * `longest poll + grace`), others may only take what leaves its request and tokens in the buckets, so a large request
  * is not starved by a stream of small ones from other processes.
@@ -88,7 +89,7 @@ if holder then ttl = math.max(ttl, heldUntil - now + 1000) else holder, held, he
 redis.call('HSET', key, 'r', string.format('%.17g', r), 'k', string.format('%.17g', k), 't', string.format('%.17g', now),
   'h', holder, 'hk', string.format('%.17g', held), 'hu', string.format('%.17g', heldUntil))
 redis.call('PEXPIRE', key, math.ceil(ttl))
-return answer
+return {answer, math.floor(now)}
 `;
 
 export interface RedisAccountLimiterOptions extends AccountLimits {
@@ -187,7 +188,7 @@ export class RedisAccountLimiter implements AccountLimiter {
         let wait: number;
         try {
           head.asked = true;
-          wait = Number(await this.run('take', head.tokens, head.id));
+          wait = answerOf(await this.run('take', head.tokens, head.id));
         } catch (err) {
           if (this.queue[0] !== head) continue; // aborted meanwhile: already rejected
           this.queue.shift();
@@ -246,6 +247,11 @@ export class RedisAccountLimiter implements AccountLimiter {
       },
     };
   }
+}
+
+/** The script's answer: the first of {answer, Redis time}. */
+function answerOf(reply: unknown): number {
+  return Number(Array.isArray(reply) ? reply[0] : reply);
 }
 
 /** The shared limiter: undefined when both limits are 0 (off), like `accountLimiter`. */
