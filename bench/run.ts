@@ -17,6 +17,7 @@ import { startupBench } from './startup.js';
 import { opusBackendsBench } from './opus-backends.js';
 import { sqliteDriversBench } from './sqlite-drivers.js';
 import { longRecordingBench } from './long-recording.js';
+import { largeFileBench } from './large-file.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const child = resolve(import.meta.dirname, 'audio-pipeline.ts');
@@ -104,3 +105,8 @@ console.log(`\nA 60-minute recording translated whole, 1 vs 3 segments in flight
 console.log('| 60-minute recording | 1 in flight | 3 in flight | ratio |');
 console.log('|---|---|---|---|');
 console.log((await longRecordingBench()).join('\n'));
+
+console.log(`\nA ~100 MB WAV through the intake (decoded for segments), median of 3 fresh processes (${new Date().toISOString().slice(0, 10)})\n`);
+console.log('| file | peak RSS | time | note |');
+console.log('|---|---|---|---|');
+console.log((await largeFileBench(3)).join('\n'));

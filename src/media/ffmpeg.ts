@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -16,8 +16,9 @@ import { TranslateError } from '../errors.js';
  *   sniffed as FLAC can never be read as an HLS playlist naming local files), allows only the `file` and `pipe`
  *   protocols, has no stdin, and is killed (SIGKILL) past a wall-clock timeout or when its output passes a byte cap;
  *   each ends in a TranslateError with one clear line (TRANSCODE_FAILED, MEDIA_TOO_LONG, NO_AUDIO_TRACK, CANCELLED).
- * - The input goes through a temporary file (MP4 and MOV keep their index at the end, which a pipe cannot seek to);
- *   output comes back through stdout.
+ * - The input is a file: a Buffer is written to a temporary file first (MP4 and MOV keep their index at the end,
+ *   which a pipe cannot seek to); a large input is already one (`{ path }`, the intake's spooled download), which
+ *   ffmpeg reads in place. Output comes back through stdout.
  */
 export interface FfmpegLimits {
   signal?: AbortSignal | undefined;
@@ -63,14 +64,20 @@ export function requireFfmpeg(path: string | undefined, format: string): string 
   return path;
 }
 
+/** What ffmpeg reads: bytes in memory (written to a temporary file for the run), or a file already on disk. */
+export type FfmpegInput = Buffer | { path: string };
+
 interface RunResult { stdout: Buffer; stdoutBytes: number; stderr: string; code: number | null; capped: boolean }
+
+/** Output is kept in one buffer of its cap (never touched past what is written, so it costs only what arrives) up to this size. */
+const PREALLOCATE_UP_TO = 1024 * 1024 * 1024;
 
 /**
  * Runs `ffmpeg <input args> -i <temp file> <outputArgs> pipe:1`. Output beyond `maxOutputBytes` is counted, not kept,
  * and stops the run (`capped`). `keepOutput: false` only counts it.
  */
 async function run(
-  ffmpeg: string, input: Buffer, format: string, outputArgs: string[], maxOutputBytes: number,
+  ffmpeg: string, input: FfmpegInput, format: string, outputArgs: string[], maxOutputBytes: number,
   limits: FfmpegLimits, keepOutput = true,
 ): Promise<RunResult> {
   const demuxer = DEMUXER[format];
@@ -79,6 +86,9 @@ async function run(
   return withTempFile(input, (inputPath) => new Promise<RunResult>((resolve, reject) => {
     const args = ['-nostdin', '-hide_banner', '-v', 'info', '-protocol_whitelist', 'file,pipe', '-f', demuxer, '-i', inputPath, ...outputArgs, 'pipe:1'];
     const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // one buffer of the cap instead of chunks joined at the end: the 16 kHz PCM of a long recording (32 KB a second)
+    // is then held once, not twice while Buffer.concat copies it; allocUnsafe leaves the untouched pages unmapped
+    const whole = keepOutput && maxOutputBytes <= PREALLOCATE_UP_TO ? Buffer.allocUnsafe(Math.ceil(maxOutputBytes)) : undefined;
     const out: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = '';
@@ -97,7 +107,8 @@ async function run(
       if (stdoutBytes > maxOutputBytes) {
         capped = true;
         stop();
-      } else if (keepOutput) out.push(b);
+      } else if (whole) b.copy(whole, stdoutBytes - b.length);
+      else if (keepOutput) out.push(b);
     });
     child.stderr.on('data', (b: Buffer) => {
       if (stderr.length < 64 * 1024) stderr += b.toString();
@@ -110,7 +121,9 @@ async function run(
       clearTimeout(timer);
       limits.signal?.removeEventListener('abort', onAbort);
       if (why) reject(why);
-      else resolve({ stdout: Buffer.concat(out), stdoutBytes, stderr, code: capped ? 0 : code, capped });
+      // a file that vanished under ffmpeg (a temporary directory cleaned while the job ran) is named as such
+      else if (code !== 0 && !existsSync(inputPath)) reject(new TranslateError('FILE_NOT_FOUND', '(it was deleted while it was being read)'));
+      else resolve({ stdout: whole ? whole.subarray(0, Math.min(stdoutBytes, maxOutputBytes)) : Buffer.concat(out), stdoutBytes, stderr, code: capped ? 0 : code, capped });
     });
   }));
 }
@@ -137,7 +150,7 @@ const MEASURE_RATE = 8000;
  * A file with no audio stream is NO_AUDIO_TRACK (video) or NOT_MEDIA.
  */
 export async function measureAudio(
-  ffmpeg: string, input: Buffer, format: string, maxSeconds: number, limits: FfmpegLimits = {},
+  ffmpeg: string, input: FfmpegInput, format: string, maxSeconds: number, limits: FfmpegLimits = {},
 ): Promise<AudioMeasure> {
   const outputArgs = ['-map', '0:a:0', '-vn', '-sn', '-dn', '-t', String(maxSeconds + 1), '-ac', '1', '-ar', String(MEASURE_RATE), '-f', 's16le'];
   const r = await run(ffmpeg, input, format, outputArgs, Math.ceil(maxSeconds * MEASURE_RATE * 2), limits, false);
@@ -167,7 +180,7 @@ function videoStream(stderr: string): AudioMeasure['video'] | undefined {
  * `maxSeconds` (`-t`) and refused past `maxOutputBytes` (`-fs` asks ffmpeg to stop there; the byte count enforces it).
  */
 export async function runFfmpeg(
-  ffmpeg: string, input: Buffer, format: string, outputArgs: string[],
+  ffmpeg: string, input: FfmpegInput, format: string, outputArgs: string[],
   bounds: { maxSeconds: number; maxOutputBytes: number }, limits: FfmpegLimits = {},
 ): Promise<Buffer> {
   const args = ['-map', '0:a:0', '-t', String(bounds.maxSeconds), '-fs', String(bounds.maxOutputBytes), ...outputArgs];
@@ -177,7 +190,8 @@ export async function runFfmpeg(
   return r.stdout;
 }
 
-async function withTempFile<T>(data: Buffer, use: (path: string) => Promise<T>): Promise<T> {
+async function withTempFile<T>(data: FfmpegInput, use: (path: string) => Promise<T>): Promise<T> {
+  if (!Buffer.isBuffer(data)) return use(data.path);
   const dir = await mkdtemp(join(tmpdir(), 'livetranslate-'));
   try {
     const path = join(dir, 'input');

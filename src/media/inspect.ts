@@ -1,7 +1,7 @@
-import { fileTypeFromBuffer } from 'file-type';
+import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import { parseBuffer } from 'music-metadata';
 import { TranslateError } from '../errors.js';
-import { isoTracks } from './iso-bmff.js';
+import { isoTracks, isoTracksOfFile } from './iso-bmff.js';
 import type { MediaFormat, MediaInfo } from './types.js';
 
 /** file-type's answer (by magic bytes) → our format; the second field is the kind when the container alone tells. */
@@ -75,19 +75,25 @@ async function probeContainer(data: Buffer, mime: string, format: MediaFormat): 
  * `probe: true` (no ffmpeg to measure with) also asks the container for its duration and kind; otherwise the
  * intake measures both with ffmpeg (`measureAudio`), and `durationSecs` stays undefined here (AMR excepted: its
  * duration is its frame count, measured here).
+ *
+ * `path`: the media is that file (a large input the intake spooled to disk) and `data` only its first bytes; the
+ * format and an MP4's tracks are then read from the file, `bytes` is its size, and nothing is probed (the intake
+ * measures a large file with ffmpeg only).
  */
-export async function inspectMedia(data: Buffer, opts: { probe?: boolean } = {}): Promise<MediaInfo> {
+export async function inspectMedia(
+  data: Buffer, opts: { probe?: boolean; path?: string | undefined; bytes?: number } = {},
+): Promise<MediaInfo> {
   const extra = sniffExtra(data);
-  const type = extra ? undefined : await fileTypeFromBuffer(data);
+  const type = extra ? undefined : opts.path ? await fileTypeFromFile(opts.path) : await fileTypeFromBuffer(data);
   const known = extra ? ([extra[0], 'audio'] as const) : type ? BY_EXT[type.ext] : undefined;
   if (!known) throw new TranslateError('NOT_MEDIA', type ? `(it looks like ${type.ext.toUpperCase()})` : undefined);
   const [format, fixedKind] = known;
   const sniffedMime = extra ? extra[1] : type!.mime;
-  const iso = ISO_FORMATS.has(format) ? isoTracks(data) : undefined;
+  const iso = !ISO_FORMATS.has(format) ? undefined : opts.path ? await isoTracksOfFile(opts.path) : isoTracks(data);
   if (iso?.video && !iso.audio) throw new TranslateError('NO_AUDIO_TRACK');
   // Ogg Opus is measured by the Opus decoder from its packets, off the main thread
   // AMR has no header: counting its frames (20 ms each, NO_DATA ones too, which ffmpeg decodes to nothing) measures it
-  const probe: Probe = format === 'amr' || (opts.probe && format !== 'ogg-opus')
+  const probe: Probe = !opts.path && (format === 'amr' || (opts.probe && format !== 'ogg-opus'))
     ? await probeContainer(data, sniffedMime, format)
     : { durationSecs: undefined, hasVideo: iso ? iso.video !== undefined : undefined };
   const kind = fixedKind ?? (probe.hasVideo ? 'video' : 'audio');
@@ -97,7 +103,7 @@ export async function inspectMedia(data: Buffer, opts: { probe?: boolean } = {})
     kind,
     format,
     mime: mime.split(';')[0]!,
-    bytes: data.length,
+    bytes: opts.bytes ?? data.length,
     durationSecs: probe.durationSecs,
     ...(kind === 'video' && video ? { video } : {}),
   };

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { decodeOggOpusInWorker } from '../audio/ogg-opus-worker.js';
 import { parseWav } from '../audio/wav.js';
 import { TranslateError } from '../errors.js';
-import { measureAudio, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
+import { measureAudio, requireFfmpeg, runFfmpeg, type FfmpegInput } from './ffmpeg.js';
 import { inspectMedia } from './inspect.js';
-import { readSource } from './read-source.js';
+import { bytesOf, openSource, SPILL_ABOVE_BYTES, type ReadMedia } from './read-source.js';
 import { blockedAddressReason } from './url-policy.js';
 import { wavAsMeasured } from './wav-as-measured.js';
 import { estimateInputTokens, MAX_AUDIO_SECONDS, MAX_INPUT_TOKENS } from './tokens.js';
@@ -30,6 +29,20 @@ const FFMPEG_TO_MP3 = ['-vn', '-ac', '1', '-ar', '24000', '-c:a', 'libmp3lame', 
 /** 64 kbit/s constant bit rate: 8,000 bytes per second of audio. */
 const MP3_BYTES_PER_SECOND = 8000;
 
+/**
+ * The input as the intake works on it. A "large" one (more than `spillAboveBytes`, 8 MB by default) is read by
+ * ffmpeg where it lies (`ffmpeg`: its spooled temporary file, or its bytes when it came as bytes), so memory does not
+ * grow with the file; it is never sent as it is (see `toAcceptedFormat`). `data` is all of it when in memory.
+ */
+interface Input {
+  read: ReadMedia;
+  large: boolean;
+  data: Buffer | undefined;
+  ffmpeg: FfmpegInput;
+  /** What `inputOf` already read from a spooled file's head and tracks (not read twice). */
+  sniffed?: MediaInfo;
+}
+
 interface Converted {
   kind: 'audio' | 'video';
   format: string;
@@ -38,16 +51,27 @@ interface Converted {
   notices: string[];
 }
 
-async function toAcceptedFormat(info: MediaInfo, data: Buffer, opts: IntakeOptions): Promise<Converted> {
-  if (info.kind === 'video' && VIDEO_AS_IS.has(info.format)) return { kind: 'video', format: info.format, data, notices: [] };
-  if (info.kind === 'audio' && info.format === 'wav') return { kind: 'audio', format: 'wav', data: wavAsMeasured(data), notices: [] };
-  if (info.kind === 'audio' && AUDIO_AS_IS.has(info.format)) return { kind: 'audio', format: info.format, data, notices: [] };
+/**
+ * What the model receives for one answer. A large input (over 8 MB) is always converted to MP3 (8,000 bytes a second,
+ * bounded by its measured length), whatever its format: the request carries it inline as base64 (4/3 of its size),
+ * and a 200 MB WAV at 192 kHz or a 4K video of a few minutes must not become a 270 MB request. A large video so goes
+ * as its sound only, and says so.
+ */
+async function toAcceptedFormat(info: MediaInfo, input: Input, opts: IntakeOptions): Promise<Converted> {
+  const data = input.data;
+  if (!input.large && data) {
+    if (info.kind === 'video' && VIDEO_AS_IS.has(info.format)) return { kind: 'video', format: info.format, data, notices: [] };
+    if (info.kind === 'audio' && info.format === 'wav') return { kind: 'audio', format: 'wav', data: wavAsMeasured(data), notices: [] };
+    if (info.kind === 'audio' && AUDIO_AS_IS.has(info.format)) return { kind: 'audio', format: info.format, data, notices: [] };
+  }
   const ffmpeg = requireFfmpeg(opts.ffmpegPath, info.format.toUpperCase());
   // cut at the measured length (+1 s), and never more than the cap, whatever the container's timestamps say
   const seconds = Math.min(Math.ceil(info.durationSecs ?? Infinity) + 1, (opts.maxSeconds ?? MAX_AUDIO_SECONDS) + 1);
   const bounds = { maxSeconds: seconds, maxOutputBytes: (seconds + 2) * MP3_BYTES_PER_SECOND };
-  const mp3 = await runFfmpeg(ffmpeg, data, info.format, FFMPEG_TO_MP3, bounds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
-  const notices = info.kind === 'video' ? ['This video format was sent as audio only, without its pictures.'] : [];
+  const mp3 = await runFfmpeg(ffmpeg, input.ffmpeg, info.format, FFMPEG_TO_MP3, bounds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
+  const notices = info.kind !== 'video' ? []
+    : input.large && VIDEO_AS_IS.has(info.format) ? ['This video is too large to send whole, so it was sent as its sound only, without its pictures.']
+      : ['This video format was sent as audio only, without its pictures.'];
   return { kind: 'audio', format: 'mp3', data: mp3, transcodedBy: 'ffmpeg', notices };
 }
 
@@ -56,10 +80,11 @@ async function toAcceptedFormat(info: MediaInfo, data: Buffer, opts: IntakeOptio
  * it, off the main thread), everything else by decoding its first audio stream with ffmpeg. Only without ffmpeg are
  * container durations used. Refuses past the cap (MEDIA_TOO_LONG) and a video without sound (NO_AUDIO_TRACK).
  */
-async function measure(data: Buffer, opts: IntakeOptions): Promise<{ info: MediaInfo; converted?: Converted }> {
+async function measure(input: Input, opts: IntakeOptions): Promise<{ info: MediaInfo; converted?: Converted }> {
   const maxSeconds = opts.maxSeconds ?? MAX_AUDIO_SECONDS;
-  const info = await inspectMedia(data, { probe: !opts.ffmpegPath });
-  if (info.format === 'ogg-opus') {
+  const data = input.data;
+  const info = input.sniffed ?? await inspectMedia(data ?? input.read.head, { probe: !opts.ffmpegPath, bytes: input.read.bytes });
+  if (info.format === 'ogg-opus' && data) {
     const { wav, durationSecs } = await decodeOggOpusInWorker(data, { maxSeconds }, opts.signal)
       .catch((cause: unknown) => {
         throw cause instanceof TranslateError ? cause : new TranslateError('TRANSCODE_FAILED', undefined, { cause });
@@ -68,7 +93,7 @@ async function measure(data: Buffer, opts: IntakeOptions): Promise<{ info: Media
     return { info, converted: { kind: 'audio', format: 'wav', data: wav, transcodedBy: 'opus-decoder', notices: [] } };
   }
   if (opts.ffmpegPath && info.format !== 'amr') {
-    const measured = await measureAudio(opts.ffmpegPath, data, info.format, maxSeconds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
+    const measured = await measureAudio(opts.ffmpegPath, input.ffmpeg, info.format, maxSeconds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
     info.durationSecs = measured.seconds;
     if (info.kind === 'audio' && measured.hasVideo && MAY_HOLD_VIDEO.has(info.format)) {
       info.kind = 'video';
@@ -90,7 +115,7 @@ const PCM_RATE = 16_000;
  * everything else, bounded by the measured length), billed by its audio (a long video goes as its sound only).
  */
 async function longRecording(
-  data: Buffer, info: MediaInfo, contentHash: string, converted: Converted | undefined, opts: IntakeOptions,
+  input: FfmpegInput, info: MediaInfo, contentHash: string, converted: Converted | undefined, opts: IntakeOptions,
 ): Promise<PreparedMedia> {
   const seconds = Math.ceil(info.durationSecs ?? 0) + 1;
   let samples: Int16Array;
@@ -100,7 +125,7 @@ async function longRecording(
   } else {
     const ffmpeg = requireFfmpeg(opts.ffmpegPath, info.format.toUpperCase());
     const bounds = { maxSeconds: seconds, maxOutputBytes: (seconds + 2) * PCM_RATE * 2 };
-    const raw = await runFfmpeg(ffmpeg, data, info.format, ['-vn', '-ac', '1', '-ar', String(PCM_RATE), '-c:a', 'pcm_s16le', '-f', 's16le'], bounds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
+    const raw = await runFfmpeg(ffmpeg, input, info.format, ['-vn', '-ac', '1', '-ar', String(PCM_RATE), '-c:a', 'pcm_s16le', '-f', 's16le'], bounds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
     samples = new Int16Array(raw.buffer, raw.byteOffset, Math.floor(raw.length / 2));
   }
   const durationSecs = samples.length / PCM_RATE;
@@ -139,20 +164,57 @@ function modelPart(kind: 'audio' | 'video', format: string, data: Buffer, url: s
  * needing a converter that is not installed. Nothing is sent anywhere by this function except the download itself.
  */
 export async function prepareMedia(source: MediaSource, opts: IntakeOptions): Promise<PreparedMedia> {
-  const data = await readSource(source, opts.maxBytes, opts.fetch, opts.signal, opts.download);
-  const measured = await measure(data, opts);
-  const info = measured.info;
-  const contentHash = createHash('sha256').update(data).digest('hex');
-  if (opts.segmentAboveSecs !== undefined && (info.durationSecs ?? 0) > opts.segmentAboveSecs) {
-    return longRecording(data, info, contentHash, measured.converted, opts);
+  const spillAbove = opts.spillAboveBytes ?? SPILL_ABOVE_BYTES;
+  const read = await openSource(source, opts.maxBytes, opts.fetch, opts.signal, opts.download, spillAbove);
+  try {
+    return await prepareRead(source, await inputOf(read, spillAbove, opts), opts);
+  } catch (err) {
+    // the spooled copy removed under us (a temporary-directory cleaner): one clear line, not a raw ENOENT
+    if (read.path && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new TranslateError('FILE_NOT_FOUND', '(it was deleted while it was being read)', { cause: err });
+    }
+    throw err;
+  } finally {
+    // a spooled download is deleted once the media is prepared, refused, failed or cancelled
+    await read.dispose();
   }
+}
+
+/**
+ * A large input stays where it is and is read by ffmpeg, except the two formats whose reading needs all their
+ * bytes: AMR (its duration is its frame count) and, without ffmpeg, Ogg Opus (the in-process decoder). Without
+ * ffmpeg any other large input is refused (it could only be sent as it is).
+ */
+async function inputOf(read: ReadMedia, spillAbove: number, opts: IntakeOptions): Promise<Input> {
+  const large = read.bytes > spillAbove;
+  if (read.data) return { read, large, data: read.data, ffmpeg: read.data };
+  const sniffed = await inspectMedia(read.head, { path: read.path, bytes: read.bytes });
+  if (sniffed.format === 'amr' || (sniffed.format === 'ogg-opus' && !opts.ffmpegPath)) {
+    const data = await bytesOf(read);
+    return { read, large, data, ffmpeg: data };
+  }
+  if (!opts.ffmpegPath) {
+    throw new TranslateError('TRANSCODER_MISSING', `(a file over ${Math.round(spillAbove / 1048576)} MB is converted before it is sent, which needs ffmpeg: install it, e.g. 'apt-get install ffmpeg', or set FFMPEG_PATH.)`);
+  }
+  return { read, large, data: undefined, ffmpeg: { path: read.path! }, sniffed };
+}
+
+async function prepareRead(source: MediaSource, input: Input, opts: IntakeOptions): Promise<PreparedMedia> {
+  const measured = await measure(input, opts);
+  const info = measured.info;
+  const contentHash = input.read.sha256;
+  if (opts.segmentAboveSecs !== undefined && (info.durationSecs ?? 0) > opts.segmentAboveSecs) {
+    return longRecording(input.ffmpeg, info, contentHash, measured.converted, opts);
+  }
+  // a large file goes as its sound only (toAcceptedFormat), and is billed so
+  const sentKind = input.large && !measured.converted ? 'audio' : info.kind;
   const estimatedInputTokens =
-    info.durationSecs === undefined ? undefined : estimateInputTokens(info.kind, info.durationSecs, info.video);
+    info.durationSecs === undefined ? undefined : estimateInputTokens(sentKind, info.durationSecs, info.video);
   if (estimatedInputTokens !== undefined && estimatedInputTokens > MAX_INPUT_TOKENS) {
     const minutes = Math.round((info.durationSecs ?? 0) / 60);
     throw new TranslateError('MEDIA_TOO_LONG', `It is about ${minutes} min (≈${estimatedInputTokens} tokens); the model takes at most ${MAX_INPUT_TOKENS} tokens (about 65 min of audio).`);
   }
-  const converted = measured.converted ?? (await toAcceptedFormat(info, data, opts));
+  const converted = measured.converted ?? (await toAcceptedFormat(info, input, opts));
   const passUrl =
     (opts.passUrls ?? true) && source.kind === 'url' && !source.headers && !converted.transcodedBy &&
     isPublicHttpsUrl(source.url);

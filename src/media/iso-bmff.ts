@@ -1,3 +1,5 @@
+import { open } from 'node:fs/promises';
+
 /**
  * The tracks of an MP4, MOV, M4A or 3GP file (ISO/IEC 14496-12 boxes; QuickTime uses the same layout), read
  * without decoding: which kinds of track it has, and the first video track's frame size and frame rate, for the
@@ -82,6 +84,46 @@ function trackInfo(data: Buffer, trak: Box): { handler?: string; width?: number;
     }
   }
   return info;
+}
+
+/** Largest moov box read from a file (an hour of 60 fps video indexes ~216,000 frames: a few MB). */
+const MAX_MOOV_BYTES = 64 * 1024 * 1024;
+
+/**
+ * `isoTracks` of a file on disk, reading only its top-level box headers and its moov box (which an MP4 written
+ * without "faststart" keeps at the end, past the head the intake keeps in memory). A moov larger than 64 MB, or
+ * a malformed top level, gives what was found so far (`{ audio: false }`), as `isoTracks` does.
+ */
+export async function isoTracksOfFile(path: string): Promise<IsoTracks> {
+  const file = await open(path, 'r');
+  try {
+    const { size: end } = await file.stat();
+    const header = Buffer.alloc(16);
+    let at = 0;
+    while (at + 8 <= end) {
+      const { bytesRead } = await file.read(header, 0, 16, at);
+      if (bytesRead < 8) break;
+      let size = header.readUInt32BE(0);
+      const type = header.toString('latin1', 4, 8);
+      if (size === 1) {
+        if (bytesRead < 16) break;
+        const big = header.readBigUInt64BE(8);
+        if (big > BigInt(end - at)) break;
+        size = Number(big);
+      } else if (size === 0) size = end - at;
+      if (size < 8 || at + size > end) break;
+      if (type === 'moov') {
+        if (size > MAX_MOOV_BYTES) break;
+        const moov = Buffer.alloc(size);
+        await file.read(moov, 0, size, at);
+        return isoTracks(moov);
+      }
+      at += size;
+    }
+    return { audio: false };
+  } finally {
+    await file.close();
+  }
 }
 
 export function isoTracks(data: Buffer): IsoTracks {

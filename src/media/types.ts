@@ -78,6 +78,11 @@ export interface IntakeOptions {
   segmentAboveSecs?: number | undefined;
   /** Wall-clock limit of each ffmpeg run (default 120 s). */
   ffmpegTimeoutMs?: number;
+  /**
+   * Inputs larger than this many bytes are "large" (default `SPILL_ABOVE_BYTES` in read-source.ts, 8 MB): read into
+   * a temporary file instead of memory, read there by ffmpeg, and never sent as they are (see intake.ts).
+   */
+  spillAboveBytes?: number;
   /** Deadline and minimum rate of a download (read-source.ts `DownloadLimits`; defaults 300 s, 4 KiB/s). */
   download?: { deadlineMs?: number; minBytesPerSecond?: number; rateWindowMs?: number };
 }
