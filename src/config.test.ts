@@ -12,7 +12,7 @@ describe('loadConfig', () => {
       port: 3000,
       storeUrl: 'sqlite://./data/livetranslate.sqlite',
       logLevel: 'info',
-      maxFileBytes: 25 * 1024 * 1024,
+      maxFileBytes: 200 * 1024 * 1024,
     });
     expect(() => requireApiKey(config)).toThrow(/DASHSCOPE_API_KEY/);
   });

@@ -100,7 +100,7 @@ const Env = z.object({
   STORE_URL: blank(z.string().regex(/^(sqlite|redis|rediss):\/\//, 'must start with sqlite:// or redis://')
     .default('sqlite://./data/livetranslate.sqlite')),
   LOG_LEVEL: blank(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
-  LIVETRANSLATE_MAX_FILE_MB: blank(z.coerce.number().positive().max(1024).default(25)),
+  LIVETRANSLATE_MAX_FILE_MB: blank(z.coerce.number().positive().max(1024).default(200)),
   LIVETRANSLATE_MAX_MINUTES: blank(z.coerce.number().positive().max(600).default(120)),
   FFMPEG_PATH: optional,
   LIVETRANSLATE_SERVER_MONTHLY_TOKENS: blank(z.coerce.number().int().positive().optional()),

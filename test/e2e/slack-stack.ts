@@ -35,6 +35,8 @@ export async function startSlackStack(options: { nativeStreaming?: boolean; sock
     SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: slack.apiUrl,
     ...(options.socketMode ? { SLACK_APP_TOKEN: slack.appToken } : {}), PORT: '0',
     DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: model.baseUrl,
+    // the size refusal is tested with a 26 MB file, not one over the 200 MB default
+    LIVETRANSLATE_MAX_FILE_MB: '25',
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const store = options.storeUrl ? await openStore(options.storeUrl, { prefix: `lt-test-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` }) : undefined;
