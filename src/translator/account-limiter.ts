@@ -21,8 +21,9 @@ import { systemClock, type Clock } from '../clock.js';
  * - A limit of 0 turns that bucket off; with both off `acquire` resolves at once.
  * - `windowMs` (default 60,000) is the length of the "minute": tests shorten it to see the pacing in little real time.
  *
- * The interface is the seam for a limiter shared between processes (e.g. kept in Redis, issue 12): the translator only
- * knows `AccountLimiter`.
+ * The interface is the seam for a limiter shared between processes: `RedisAccountLimiter` (redis-account-limiter.ts)
+ * keeps the same buckets in Redis when the store is there (issue 12); arrival order then holds within each process,
+ * not strictly across them (see its comment). The translator only knows `AccountLimiter`.
  */
 export interface AccountLimiter {
   acquire(estimatedTokens: number, signal?: AbortSignal): Promise<Permit>;
