@@ -5,6 +5,7 @@ import type { JobServices } from '../src/jobs/obtain-result.js';
 import type { Logger } from '../src/logger.js';
 import type { IntakeOptions } from '../src/media/types.js';
 import type { Metrics } from '../src/ops/metrics.js';
+import type { JobQueue } from '../src/queue/job-queue.js';
 import { RedisEditBudgets } from '../src/reply/redis-edit-budget.js';
 import type { Platform, Store } from '../src/store/types.js';
 import type { TranslatorLike } from '../src/translator/types.js';
@@ -27,6 +28,8 @@ export interface BotOptions {
   /** This process's name in the job journal (default 'default'). */
   instance?: string;
   metrics?: Metrics | undefined;
+  /** Gateway role: accepted jobs go to the shared queue for the workers (see `ChatJobsOptions.queue`). */
+  jobQueue?: JobQueue | undefined;
 }
 
 /**
@@ -50,6 +53,7 @@ export function platformJobOptions(
     metrics: options.metrics,
     // on a shared Redis, a platform scope's edit budget holds across every bot process
     ...(options.store?.redis ? { editBudgets: sharedEditBudgets(options.store.redis, logger) } : {}),
+    queue: options.jobQueue,
   };
 }
 

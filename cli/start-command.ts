@@ -12,6 +12,7 @@ import type { Store } from '../src/store/types.js';
 import { accountLimiter } from '../src/translator/account-limiter.js';
 import { redisAccountLimiter } from '../src/translator/redis-account-limiter.js';
 import { Translator } from '../src/translator/translator.js';
+import { JobQueue } from '../src/queue/job-queue.js';
 
 /** Everything the platforms share: one model client, one intake policy, one store, queue and metrics. */
 export interface Shared {
@@ -86,9 +87,12 @@ export async function startCommand(): Promise<number> {
   const shared = sharedDeps(config, logger, store, metrics);
   const checks: Record<string, HealthCheck> = { store: () => store.ping() };
   const stops: Array<{ drain(): Promise<void>; stop(): Promise<void> }> = [];
-  const common = { ...shared, logger };
+  // a gateway queues accepted jobs for the workers (LIVETRANSLATE_ROLE); `all` runs them itself
+  const jobQueue = config.role === 'gateway' ? new JobQueue(config.storeUrl) : undefined;
+  if (jobQueue) metrics.trackSharedQueue('gateway', () => jobQueue.counts());
+  const common = { ...shared, logger, jobQueue };
   // Ops endpoints share Slack's HTTP server (HTTP mode) unless given a port of their own.
-  const opsOwnServer = !config.slack || !!config.slack.appToken || config.ops.port !== undefined;
+  const opsOwnServer = !config.slack || !!config.slack.appToken || config.ops.port !== undefined || config.role === 'worker';
   let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
   // All or nothing: the ports first, then each platform; any failure stops what started and names what to fix.
   try {
@@ -98,7 +102,17 @@ export async function startCommand(): Promise<number> {
         throw portError(err, config.ops.port !== undefined ? 'LIVETRANSLATE_OPS_PORT' : 'PORT', port);
       });
     }
-    if (config.slack) {
+    if (config.role === 'worker') {
+      const { startWorkerRole } = await import('./worker-role.js');
+      const worker = await startWorkerRole(config, common, logger);
+      const counts = new JobQueue(config.storeUrl);
+      metrics.trackSharedQueue('worker', () => counts.counts());
+      stops.push({ drain: () => worker.drain(config.shutdownGraceMs), stop: async () => {
+        await worker.close();
+        await counts.close();
+      } });
+    }
+    if (config.slack && config.role !== 'worker') {
       const { startSlackBot } = await adapters.slack!;
       const bot = await startSlackBot({
         ...common, botToken: config.slack.botToken, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken,
@@ -107,21 +121,25 @@ export async function startCommand(): Promise<number> {
       checks.slack = bot.healthy;
       stops.push({ drain: () => bot.drain(config.shutdownGraceMs), stop: () => bot.stop() });
     }
-    if (config.discord) {
+    if (config.discord && config.role !== 'worker') {
       const { startDiscordBot } = await adapters.discord!;
-      const bot = await startDiscordBot({ ...common, token: config.discord.token, apiUrl: config.discord.apiUrl, guildId: config.discord.guildId });
+      const bot = await startDiscordBot({
+        ...common, token: config.discord.token, apiUrl: config.discord.apiUrl, guildId: config.discord.guildId, shards: config.discord.shards,
+      });
       checks.discord = async () => {
         if (!bot.client.isReady()) throw new Error('gateway not connected');
       };
       stops.push({ drain: () => bot.drain(config.shutdownGraceMs), stop: () => bot.stop() });
     }
+    if (jobQueue) stops.push({ drain: async () => undefined, stop: () => jobQueue.close() });
   } catch (err) {
+    await jobQueue?.close().catch(() => undefined);
     await Promise.allSettled(stops.map((s) => s.stop()));
     await ops?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;
   }
-  logger.info({ port: ops?.port ?? config.port, store: store.kind }, 'livetranslate running');
+  logger.info({ port: ops?.port ?? config.port, store: store.kind, role: config.role }, 'livetranslate running');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -48,6 +48,13 @@ export interface Config {
    * The service allows 100 requests and 100,000 tokens (input + output) a minute per account.
    */
   modelLimits: { requestsPerMinute: number; tokensPerMinute: number };
+  /**
+   * `all`: one process receives and translates (the default). With a Redis store, `gateway` receives platform events
+   * and queues jobs, `worker` runs them (REST-only, no gateway connection); any number of each share the Redis.
+   */
+  role: 'all' | 'gateway' | 'worker';
+  /** Worker role: how long a dead worker's job stays locked before another worker takes it over, ms. */
+  queueLockMs: number;
 }
 
 /**
@@ -108,6 +115,8 @@ const Env = z.object({
   LIVETRANSLATE_MAX_CONCURRENT: blank(z.coerce.number().int().min(1).max(100).default(8)),
   LIVETRANSLATE_USER_TRIGGERS_PER_MIN: blank(z.coerce.number().int().min(0).max(10_000).default(20)),
   LIVETRANSLATE_USER_CONCURRENT: blank(z.coerce.number().int().min(1).max(100).default(2)),
+  LIVETRANSLATE_ROLE: blank(z.enum(['all', 'gateway', 'worker']).default('all')),
+  LIVETRANSLATE_QUEUE_LOCK_SECS: blank(z.coerce.number().int().min(2).max(600).default(10)),
   LIVETRANSLATE_INSTANCE: blank(z.string().trim().min(1).default('default')),
   LIVETRANSLATE_PRICE_INPUT_PER_MTOK: blank(z.coerce.number().min(0).optional()),
   LIVETRANSLATE_PRICE_OUTPUT_PER_MTOK: blank(z.coerce.number().min(0).optional()),
@@ -139,6 +148,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!e.SLACK_BOT_TOKEN && (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN)) {
     throw new TranslateError('CONFIG_MISSING', 'SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: set the Bot User OAuth Token (xoxb-…).');
   }
+  if (e.LIVETRANSLATE_ROLE !== 'all' && !/^rediss?:\/\//.test(e.STORE_URL)) {
+    throw new TranslateError('CONFIG_MISSING', `LIVETRANSLATE_ROLE=${e.LIVETRANSLATE_ROLE} needs the shared queue: set STORE_URL to a redis:// URL (or LIVETRANSLATE_ROLE=all for one process).`);
+  }
   const slackReady = e.SLACK_BOT_TOKEN && (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN);
   return Object.freeze({
     dashscope: { apiKey: e.DASHSCOPE_API_KEY, baseUrl: e.DASHSCOPE_BASE_URL, model: e.LIVETRANSLATE_MODEL },
@@ -165,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     userTriggersPerMinute: e.LIVETRANSLATE_USER_TRIGGERS_PER_MIN,
     userConcurrent: e.LIVETRANSLATE_USER_CONCURRENT,
     instance: e.LIVETRANSLATE_INSTANCE,
+    role: e.LIVETRANSLATE_ROLE,
+    queueLockMs: e.LIVETRANSLATE_QUEUE_LOCK_SECS * 1000,
     prices: { inputPerMillion: e.LIVETRANSLATE_PRICE_INPUT_PER_MTOK, outputPerMillion: e.LIVETRANSLATE_PRICE_OUTPUT_PER_MTOK },
     cacheMaxAgeMs: e.LIVETRANSLATE_CACHE_DAYS * 86_400_000,
     shutdownGraceMs: e.LIVETRANSLATE_SHUTDOWN_GRACE_S * 1000,

@@ -55,6 +55,7 @@ export type ErrorCode =
   | 'CHANNEL_NOT_ALLOWED'
   | 'NOT_ALLOWED'
   | 'INTERRUPTED'
+  | 'HANDED_BACK'
   | 'STORE_UNAVAILABLE'
   // ours
   | 'CONFIG_MISSING'
@@ -104,6 +105,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   CHANNEL_NOT_ALLOWED: 'The translator is not enabled in this channel.',
   NOT_ALLOWED: 'Only server admins can change that setting.',
   INTERRUPTED: 'The translation was interrupted because the bot restarted.',
+  HANDED_BACK: 'This translation moved to another worker of the bot and goes on there.',
   STORE_UNAVAILABLE: "The bot's storage is not reachable right now.",
   CONFIG_MISSING: 'The bot is not fully configured.',
   STARTUP_FAILED: 'The bot could not start.',
@@ -118,6 +120,7 @@ const RETRYABLE = new Set<ErrorCode>([
   'STREAM_CUT',
   'CANCELLED',
   'INTERRUPTED',
+  'HANDED_BACK',
   'STORE_UNAVAILABLE',
 ]);
 

@@ -1,15 +1,12 @@
 import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
-import { systemClock } from '../../src/clock.js';
 import type { BotOptions } from '../bot-options.js';
-import { platformHostsFetch } from '../../src/media/url-policy.js';
 import { registerCommands } from './commands.js';
 import { ChatJobs } from '../../src/jobs/chat-jobs.js';
-import { EDIT_LIMITS } from '../../src/reply/edit-budget.js';
-import { DiscordReplySurface, type ReplyPlace } from './reply-surface.js';
+import type { ReplyPlace } from './reply-surface.js';
+import { discordChatJobs } from './jobs.js';
 import { DiscordInteractions } from './interactions.js';
 import { DiscordChannelTriggers } from './channel-triggers.js';
 import type { DiscordContext } from './context.js';
-import { platformJobOptions } from '../bot-options.js';
 import { TranslateError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import type { DiscordShards } from '../../src/config.js';
@@ -33,11 +30,6 @@ export interface DiscordBot {
   /** Stops taking new work and lets running jobs finish for up to `graceMs` (see `ChatJobs.drain`). */
   drain(graceMs: number): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** Where Discord serves attachments (and, for an emulator or proxy, the REST host itself). */
-function discordFileHosts(apiUrl: string): string[] {
-  return ['cdn.discordapp.com', 'media.discordapp.net', new URL(apiUrl).host];
 }
 
 const BASE_INTENTS = [
@@ -115,16 +107,9 @@ function loginError(err: unknown, options: DiscordBotOptions): TranslateError {
 }
 
 async function wire(client: Client, options: DiscordBotOptions, log: Logger, messageContent: () => boolean): Promise<DiscordBot> {
-  const clock = options.clock ?? systemClock;
   const rest = client.rest;
   rest.on('rateLimited', () => options.metrics?.rateLimited('discord'));
-  const jobs = new ChatJobs<ReplyPlace>({
-    ...platformJobOptions(options, 'discord', platformHostsFetch(discordFileHosts(options.apiUrl)), log),
-    limits: EDIT_LIMITS.discordChannel,
-    surfaceFor: (place, jobId) => new DiscordReplySurface(rest, place, jobId, clock),
-    // Discord limits edits per channel (bot token) and per interaction webhook
-    scopeOf: (place) => (place.kind === 'interaction' ? `webhook:${place.token.slice(-16)}` : `channel:${place.channelId}`),
-  });
+  const jobs = discordChatJobs(options, rest, log);
   const context: DiscordContext = {
     jobs, logger: log, store: options.store, prices: options.prices ?? { inputPerMillion: undefined, outputPerMillion: undefined },
     budgets: options.services?.budgets ?? {}, canReadOthers: messageContent, noticeTtlMs: options.noticeTtlMs ?? 30_000,

@@ -52,6 +52,10 @@ export class DiscordReplySurface implements ChatSurface<string> {
     this.header = header;
   }
 
+  adopt(message: string, part: number): void {
+    if (part === 0) this.firstId ??= message;
+  }
+
   async post(view: ReplyView): Promise<string> {
     const body = renderView(view, this.header, this.jobId);
     const p = this.place;

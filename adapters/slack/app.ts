@@ -1,16 +1,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, webApi, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
-import { platformJobOptions, type BotOptions } from '../bot-options.js';
-import { platformHostsFetch } from '../../src/media/url-policy.js';
+import type { BotOptions } from '../bot-options.js';
 import { TranslateError } from '../../src/errors.js';
-import { ChatJobs } from '../../src/jobs/chat-jobs.js';
-import { withBotToken } from './files.js';
+import type { ChatJobs } from '../../src/jobs/chat-jobs.js';
+import { slackChatJobs } from './jobs.js';
 import type { Logger } from '../../src/logger.js';
-import { EDIT_LIMITS } from '../../src/reply/edit-budget.js';
 import { dedupeEvents } from './event-dedupe.js';
 import { SlackHandlers } from './handlers.js';
-import { SlackReplySurface, StreamingSupport, type SlackPlace } from './reply-surface.js';
+import { StreamingSupport, type SlackPlace } from './reply-surface.js';
 
 export interface SlackBotOptions extends BotOptions {
   botToken: string;
@@ -71,13 +69,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
   });
   app.client.on(webApi.WebClientEvent.RATE_LIMITED, () => options.metrics?.rateLimited('slack'));
   const streaming = new StreamingSupport();
-  const jobs = new ChatJobs<SlackPlace>({
-    ...platformJobOptions(options, 'slack', platformHostsFetch(['files.slack.com', new URL(options.apiUrl).host]), log),
-    authorize: withBotToken(options.botToken),
-    limits: EDIT_LIMITS.slackWorkspace,
-    surfaceFor: (place, jobId) => new SlackReplySurface(app.client, place, jobId, streaming, options.intake.ffmpegPath),
-    scopeOf: (place) => `team:${place.teamId}`,
-  });
+  const jobs = slackChatJobs(options, app.client, streaming, log);
   // on a shared Redis an event id is taken once across every process, so a retry reaching another one is dropped too
   const events = dedupeEvents(app, {
     redis: options.store?.redis, onError: (err) => log.warn({ err }, 'event dedupe: Redis did not answer, only this process remembers event ids'),

@@ -70,6 +70,15 @@ export class SlackReplySurface implements ChatSurface<string> {
     this.header = header;
   }
 
+  /**
+   * A message a dead worker posted. A natively streamed one is append-only: the text goes on from what it shows
+   * (a new try of the model is appended past that length, so a different wording may join at the seam).
+   */
+  adopt(handle: string, part: number, shown: string): void {
+    this.modes.set(handle, handle.startsWith(STREAM) ? { kind: 'stream', textLen: shown.length } : { kind: 'update' });
+    if (part === 0) this.thread ??= handle.startsWith(STREAM) ? handle.slice(STREAM.length) : handle;
+  }
+
   async post(view: ReplyView): Promise<string> {
     if (this.thread && this.streaming.allowed(this.place.teamId)) {
       const started = await this.startStream(view).catch(() => {

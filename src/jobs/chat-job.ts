@@ -117,6 +117,8 @@ export async function runChatJob<M>(
     const error = reason && reason.code !== 'CANCELLED' ? reason : asTranslateError(err);
     const cancelled = error.code === 'CANCELLED' || (signal.aborted && !reason);
     log.info({ code: error.code, cause: error.cause }, cancelled ? 'cancelled' : 'failed');
+    // handed to another worker of the shared queue: the reply stays as it is and that worker finishes it
+    if (error.code === 'HANDED_BACK') return { status: 'failed', code: error.code, retryable: true };
     await stream
       .end(cancelled ? { status: 'cancelled' } : { status: 'failed', error })
       .catch((e: unknown) => log.error({ err: e }, 'could not show the failure'));

@@ -8,7 +8,8 @@ import { EditBudgets, type EditBudgetLimits, type WriteBudgets } from '../reply/
 import type { Platform, ServerSettings } from '../store/types.js';
 import { runChatJob } from './chat-job.js';
 import { journaledSurface, recoverInterrupted } from './journal.js';
-import { JobRegistry, type RunningJob } from './job-registry.js';
+import { JobRegistry, newJobId, type RunningJob } from './job-registry.js';
+import { stopError, type JobQueue, type QueuedJob } from '../queue/job-queue.js';
 import { NOTICES } from './notices.js';
 import { PendingChoices } from './pending-choices.js';
 import type { CancelResult, Trigger, TriggerFile, TriggerResult, TriggerWhere } from './trigger.js';
@@ -38,6 +39,11 @@ export interface ChatJobsOptions<P> {
   /** This process's name in the job journal (default 'default'); the journal is on when `deps.services.store` is. */
   instance?: string | undefined;
   metrics?: Metrics | undefined;
+  /**
+   * Gateway role (`LIVETRANSLATE_ROLE=gateway`): accepted jobs go to the shared queue instead of running here; a
+   * worker runs them (`runQueued`). Cancel and Retry clicks find jobs there too.
+   */
+  queue?: Pick<JobQueue, 'isQueued' | 'add' | 'get' | 'cancel'> | undefined;
 }
 
 /**
@@ -90,7 +96,7 @@ export class ChatJobs<P> {
     }
     if (result.status === 'refused') {
       this.options.metrics?.jobFinished({ platform: this.options.platform, trigger: t.kind, outcome: 'refused' });
-      this.options.deps.logger.info({ trigger: t.kind, code: result.reason.code, user: t.userId }, 'trigger refused');
+      this.options.deps.logger.info({ trigger: t.kind, code: result.reason.code, user: t.userId, ...(result.reason.code === 'INTERNAL' ? { err: result.reason.cause } : {}) }, 'trigger refused');
     }
     return result;
   }
@@ -116,11 +122,35 @@ export class ChatJobs<P> {
 
   /** A Cancel click: the job must belong to the server and channel it was clicked in; then the requester or a moderator. */
   async cancel(click: TriggerWhere & { jobId: string; isModerator: () => boolean | Promise<boolean> }): Promise<CancelResult> {
+    if (this.options.queue && !this.registry.get(click.jobId)) return this.cancelQueued(click);
     const job = this.registry.get(click.jobId);
     if (!job || !sameWhere(job.request, click)) return { status: 'refused', notice: NOTICES.cancelFinished };
     const result = await this.registry.cancelBy(click.jobId, click.userId, click.isModerator);
     if (result === 'cancelled') return { status: 'cancelled' };
     return { status: 'refused', notice: result === 'finished' ? NOTICES.cancelFinished : NOTICES.cancelNotAllowed };
+  }
+
+  /** A Cancel click for a job of the shared queue: checked against the job's data, then sent to its worker. */
+  private async cancelQueued(click: TriggerWhere & { jobId: string; isModerator: () => boolean | Promise<boolean> }): Promise<CancelResult> {
+    const queued = await this.options.queue!.get<P>(click.jobId, 'unfinished');
+    if (!queued || !sameWhere(queued.request, click)) return { status: 'refused', notice: NOTICES.cancelFinished };
+    if (queued.requesterId !== click.userId && !(await click.isModerator())) return { status: 'refused', notice: NOTICES.cancelNotAllowed };
+    await this.options.queue!.cancel(click.jobId);
+    return { status: 'cancelled' };
+  }
+
+  /**
+   * Worker role: runs one job of the shared queue on the reply its gateway chose. A job a dead worker left (its
+   * journal entry exists) is continued on the same reply (see `journaledSurface`). `signal` aborts with the queue's
+   * reason ('cancel' or 'handback', see `stopError`).
+   */
+  async runQueued(queued: QueuedJob<P>, signal: AbortSignal): Promise<ChatJobOutcome> {
+    const started = this.registry.start(queued.request, queued.requesterId, queued.request.key, (job) => this.run(job, queued.place, true), queued.jobId);
+    if (!started) return { status: 'failed', code: 'INTERNAL', retryable: false };
+    const stop = () => started.job.controller.abort(stopError(signal.reason));
+    if (signal.aborted) stop();
+    signal.addEventListener('abort', stop, { once: true });
+    return started.done.finally(() => signal.removeEventListener('abort', stop));
   }
 
   /** On start: replies this process left "translating…" (killed, or stopped) end as interrupted, with Retry. */
@@ -160,7 +190,7 @@ export class ChatJobs<P> {
 
   private async decide(t: Trigger<P>): Promise<TriggerResult> {
     if (this.closed) throw new TranslateError('RESTARTING');
-    const retried = t.target.kind === 'retry' ? this.retryOf(t.target.jobId, t) : undefined;
+    let retried = t.target.kind === 'retry' && !this.options.queue ? this.retryOf(t.target.jobId, t) : undefined;
     // 0. not a request at all
     const media = mediaOf(t.files);
     const passive = t.kind === 'reaction' || t.kind === 'auto';
@@ -175,6 +205,7 @@ export class ChatJobs<P> {
     // 2. the abuse limit (a burst below it is queued by the fair queue, not refused)
     if (t.kind !== 'auto') this.rate.take(`${t.platform}:${t.userId}`);
     // 3.–4. files and target: a Retry repeats its request as it was, once the failed job has wrapped up
+    if (t.target.kind === 'retry' && !retried) retried = await this.retryOfQueued(t.target.jobId, t);
     if (retried) {
       await this.registry.get((t.target as { jobId: string }).jobId)?.settled;
       return this.start(t, [{ ...retried, trigger: 'retry' }], retried.private);
@@ -214,8 +245,34 @@ export class ChatJobs<P> {
     return { ...found.request, scope: { ...found.request.scope, userId: where.userId } };
   }
 
+  /** A Retry in the gateway role: the request is the failed job's data in the shared queue (kept a day). */
+  private async retryOfQueued(jobId: string, where: TriggerWhere): Promise<ChatJobRequest> {
+    const found = this.registry.retryRequest(jobId) ?? (await this.options.queue?.get<P>(jobId, 'any'));
+    if (!found || !sameWhere(found.request, where)) throw new TranslateError('RETRY_GONE');
+    return { ...found.request, scope: { ...found.request.scope, userId: where.userId } };
+  }
+
+  /**
+   * Gateway role, step 5: dedupe against the whole queue, acknowledge, then queue one job per request. `done`
+   * resolves once they are queued (a worker shows the outcome in the reply).
+   */
+  private async enqueue(t: Trigger<P>, requests: ChatJobRequest[], isPrivate: boolean): Promise<TriggerResult> {
+    const queue = this.options.queue!;
+    const fresh: ChatJobRequest[] = [];
+    for (const r of requests) if (!(await queue.isQueued(r.key))) fresh.push(r);
+    if (fresh.length === 0) return { status: 'deduplicated' };
+    await t.acknowledge?.(isPrivate);
+    let queued = 0;
+    for (const request of fresh) {
+      const job = { jobId: newJobId(), platform: this.options.platform, place: t.placeFor(queued, isPrivate), request, requesterId: t.userId, enqueuedAt: Date.now() };
+      if ((await queue.add(job)) === 'queued') queued++;
+    }
+    return { status: 'started', jobs: queued, duplicates: requests.length - queued, done: Promise.resolve([]) };
+  }
+
   /** Step 5: dedupe, acknowledge, then run the jobs one after another in order. */
   private async start(t: Trigger<P>, requests: ChatJobRequest[], isPrivate: boolean): Promise<TriggerResult> {
+    if (this.options.queue) return this.enqueue(t, requests, isPrivate);
     const fresh = requests.filter((r) => !this.registry.isRunning(r.key));
     if (fresh.length === 0) return { status: 'deduplicated' };
     await t.acknowledge?.(isPrivate);
@@ -237,15 +294,19 @@ export class ChatJobs<P> {
     return { status: 'started', jobs: outcomes.length, duplicates: requests.length - outcomes.length, done };
   }
 
-  private async run(job: RunningJob<ChatJobRequest>, place: P): Promise<ChatJobOutcome> {
+  private async run(job: RunningJob<ChatJobRequest>, place: P, queued = false): Promise<ChatJobOutcome> {
     const { request } = job;
     const log = this.options.deps.logger;
     const store = this.store;
     let surface = this.options.surfaceFor(place, job.id);
     if (store) {
-      const entry = { jobId: job.id, platform: this.options.platform, owner: this.owner, place, request, requesterId: job.requesterId, messages: [], startedAt: Date.now() };
-      await store.journal.put(entry).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
-      surface = journaledSurface(surface, store.journal, job.id, log);
+      // a queued job may have been started by a worker that died: its entry says what is on screen already
+      const previous = queued ? await store.journal.get<P>(job.id).catch(() => undefined) : undefined;
+      if (previous) log.info({ jobId: job.id, messages: previous.messages.length }, 'taking over a job whose worker stopped');
+      const owner = queued ? `queue:${this.options.platform}` : this.owner; // no process's `recover` takes a queued job
+      const entry = { jobId: job.id, platform: this.options.platform, owner, place, request, requesterId: job.requesterId, messages: [], startedAt: Date.now() };
+      if (!previous) await store.journal.put(entry).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
+      surface = journaledSurface(surface, store.journal, job.id, log, previous);
     }
     this.gauge();
     const source = this.options.authorize ? this.options.authorize(request.source) : request.source;
@@ -255,7 +316,8 @@ export class ChatJobs<P> {
       surface, { ...this.options.deps, budget: this.budgets.get(this.options.scopeOf(place)) }, job.controller.signal,
     ).finally(() => clearInterval(expiry));
     // an interrupted job stays in the journal: the next start re-offers it with Retry
-    if (store && !(outcome.status === 'failed' && outcome.code === 'INTERRUPTED')) {
+    // (and one handed back to the queue stays for the worker that takes it over)
+    if (store && !(outcome.status === 'failed' && (outcome.code === 'INTERRUPTED' || outcome.code === 'HANDED_BACK'))) {
       await store.journal.remove(job.id).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
     }
     this.options.metrics?.jobFinished({

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { TranslateError } from '../errors.js';
 
+/** A new job id: 12 hex characters (what Cancel and Retry buttons carry). */
+export const newJobId = (): string => randomUUID().replaceAll('-', '').slice(0, 12);
+
 /** A job the process is running: who asked, how to stop it, and what to run again on Retry. */
 export interface RunningJob<R> {
   id: string;
@@ -26,16 +29,17 @@ export class JobRegistry<R> {
 
   /**
    * Starts `run` unless a job with the same `dedupeKey` is running (then returns undefined). The job leaves the
-   * registry when `run` settles.
+   * registry when `run` settles. `id` is given for a job of the shared queue (its id was chosen by the gateway).
    */
   start<T>(
     request: R, requesterId: string, dedupeKey: string | undefined,
-    run: (job: RunningJob<R>) => Promise<T>,
+    run: (job: RunningJob<R>) => Promise<T>, id: string = newJobId(),
   ): { job: RunningJob<R>; done: Promise<T> } | undefined {
     if (dedupeKey && this.byKey.has(dedupeKey)) return undefined;
+    if (this.running.has(id)) return undefined;
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => (settle = resolve));
-    const job: RunningJob<R> = { id: randomUUID().slice(0, 12), requesterId, dedupeKey, controller: new AbortController(), request, settled };
+    const job: RunningJob<R> = { id, requesterId, dedupeKey, controller: new AbortController(), request, settled };
     this.running.set(job.id, job);
     if (dedupeKey) this.byKey.set(dedupeKey, job.id);
     const done = run(job).finally(() => {

@@ -6,12 +6,30 @@ import type { ChatSurface } from './types.js';
 
 /**
  * Writes down where a job's reply lives as it is posted and what each message shows, so that a process killed
- * mid-stream leaves enough for the next start to finish the reply as "interrupted" (see `recoverInterrupted`).
- * An edit's text is journaled BEFORE the edit is sent, so the journal is never behind the screen (at worst a few
- * words ahead of it). Journal failures are logged and never stop the job.
+ * mid-stream leaves enough for the next start to finish the reply as "interrupted" (see `recoverInterrupted`), or for
+ * another worker of the shared queue to take the job over (`resumeFrom`). An edit's text is journaled BEFORE the edit
+ * is sent, so the journal is never behind the screen (at worst a few words ahead of it). Voice notes, text files and
+ * notices are recorded once they landed (`JournalEntry.effects`). Journal failures are logged and never stop the job.
+ *
+ * `resumeFrom` (the entry a dead worker left): the job runs again on the same reply. A message already posted for a
+ * part is edited instead of posted again, and an effect already recorded is not repeated, so the user sees the
+ * reply finish once — never a second reply, a second voice note or a second file.
  */
-export function journaledSurface<M>(surface: ChatSurface<M>, journal: JobJournal, jobId: string, log: Logger): ChatSurface<M> {
+export function journaledSurface<M>(
+  surface: ChatSurface<M>, journal: JobJournal, jobId: string, log: Logger, resumeFrom?: JournalEntry,
+): ChatSurface<M> {
   const note = (p: Promise<void>) => void p.catch((err: unknown) => log.warn({ err }, 'journal write failed'));
+  const posted = new Map<number, string>(Object.entries(resumeFrom?.views ?? {}).map(([id, v]) => [v.part, id]));
+  for (const [id, v] of Object.entries(resumeFrom?.views ?? {})) surface.adopt?.(id as M, v.part, v.text);
+  const done = new Set(resumeFrom?.effects ?? []);
+  /** Runs a side effect once across workers: skipped when recorded, recorded once it landed. */
+  const once = async (effect: string, post: () => Promise<void>) => {
+    if (done.has(effect)) return;
+    await post();
+    done.add(effect);
+    await journal.addEffect(jobId, effect).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
+  };
+  let voiceNotes = 0;
   return {
     maxTextLength: surface.maxTextLength,
     setHeader(h) {
@@ -19,6 +37,13 @@ export function journaledSurface<M>(surface: ChatSurface<M>, journal: JobJournal
       note(journal.setHeader(jobId, h));
     },
     async post(view: ReplyView) {
+      const existing = posted.get(view.part);
+      if (existing !== undefined) {
+        // taken over from a worker that died: this part's message is already on screen
+        await journal.setView(jobId, existing, { part: view.part, text: view.text }).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
+        await surface.edit(existing as M, view);
+        return existing as M;
+      }
       const message = await surface.post(view);
       note(journal.addMessage(jobId, String(message)).then(() => journal.setView(jobId, String(message), { part: view.part, text: view.text })));
       return message;
@@ -28,9 +53,9 @@ export function journaledSurface<M>(surface: ChatSurface<M>, journal: JobJournal
       await surface.edit(message, view);
     },
     writableUntil: surface.writableUntil,
-    postVoiceNote: (n) => surface.postVoiceNote(n),
-    postNotice: (t) => surface.postNotice(t),
-    postTextFile: (n, t) => surface.postTextFile(n, t),
+    postVoiceNote: (n) => once(`voice:${++voiceNotes}`, () => surface.postVoiceNote(n)),
+    postNotice: (t) => once(`notice:${t}`, () => surface.postNotice(t)),
+    postTextFile: (n, t) => once(`file:${n}`, () => surface.postTextFile(n, t)),
   };
 }
 

@@ -21,6 +21,8 @@ export interface JobServices {
   model?: string | undefined;
   metrics?: Metrics | undefined;
   now?: () => number;
+  /** Store a long recording's segments as each one finishes (workers of the shared queue: see `SegmentedOptions`). */
+  checkpointSegments?: boolean | undefined;
 }
 
 export interface Obtained {
@@ -113,7 +115,7 @@ export async function obtainResult(
     if (waited) hooks.onQueued?.(0);
     try {
       const segments = store ? { store: segmentCache(store), key } : undefined;
-      return await translateMedia(translator, media, input.plan, { onText: hooks.onText, onProgress: hooks.onProgress }, signal, { cache: segments, voiceMaxBytes: VOICE_NOTE_MAX_BYTES });
+      return await translateMedia(translator, media, input.plan, { onText: hooks.onText, onProgress: hooks.onProgress }, signal, { cache: segments, voiceMaxBytes: VOICE_NOTE_MAX_BYTES, checkpoint: !!services.checkpointSegments });
     } finally {
       release();
     }

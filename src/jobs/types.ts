@@ -56,6 +56,11 @@ export interface ChatSurface<M = unknown> extends ReplySurface<M> {
    */
   readonly writableUntil?: number | undefined;
   setHeader(header: ReplyHeader): void;
+  /**
+   * A message of this reply that is already on screen because a worker that died posted it (the job was taken over,
+   * see `journaledSurface`): later writes treat it as this surface's own, with `shown` the text it shows.
+   */
+  adopt?(message: M, part: number, shown: string): void;
   postVoiceNote(note: VoiceNote): Promise<void>;
   postNotice(text: string): Promise<void>;
   postTextFile(name: string, text: string): Promise<void>;

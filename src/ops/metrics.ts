@@ -81,6 +81,11 @@ export interface Metrics {
   rateLimited(platform: 'discord' | 'slack'): void;
   /** Jobs waiting for a slot and jobs running now; set whenever either changes. */
   setQueue(depth: number, running: number): void;
+  /**
+   * The shared job queue's counts by state (waiting, prioritized, active, delayed, completed, failed), read from
+   * Redis at every scrape as `shared_queue_jobs{state}`, with this process's role in `process_role{role}`.
+   */
+  trackSharedQueue(role: string, counts: () => Promise<Record<string, number>>): void;
   /** The Prometheus text exposition of everything above plus the process metrics. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -136,6 +141,17 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       for (const s of sizes.values()) this.set({ platform: s.platform, map: s.map }, count(s.size()));
     },
   });
+  let sharedCounts: (() => Promise<Record<string, number>>) | undefined;
+  new Gauge({
+    name: `${prefix}shared_queue_jobs`, help: 'Jobs of the shared (BullMQ) queue by state, all processes together.',
+    labelNames: ['state'] as const, registers,
+    async collect() {
+      if (!sharedCounts) return;
+      const counts = await sharedCounts().catch(() => ({}));
+      for (const [state, n] of Object.entries(counts)) this.set({ state }, count(n));
+    },
+  });
+  const role = new Gauge({ name: `${prefix}process_role`, help: 'This process\'s role (1 for its role).', labelNames: ['role'] as const, registers });
   // series that exist from the start, so rate() sees their first increase
   tokens.inc({ direction: 'in' }, 0);
   tokens.inc({ direction: 'out' }, 0);
@@ -161,6 +177,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     setQueue(depth, now) {
       queueDepth.set(count(depth));
       running.set(count(now));
+    },
+    trackSharedQueue(name, counts) {
+      role.set({ role: name }, 1);
+      sharedCounts = counts;
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

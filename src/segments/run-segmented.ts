@@ -53,6 +53,12 @@ export interface SegmentedOptions {
    * points are the same for the same audio).
    */
   cache?: { store: SegmentCache; key: string } | undefined;
+  /**
+   * Store each segment in `cache` as soon as it is answered, not only when the try fails: a worker of the shared job
+   * queue can die without a chance to save anything, and the worker that takes its job over resumes after the last
+   * stored segment. Costs one extra Opus encoding of each segment's speech.
+   */
+  checkpoint?: boolean;
   /** Segments in flight at once (default 3). */
   concurrency?: number;
   /** Silence between two segments' speech in the voice note, seconds (default 0.4). */
@@ -81,6 +87,8 @@ interface Task {
   resumed: boolean;
   /** The model answered it whole in this try (not reused, not cut): worth keeping if the job fails. */
   answered?: boolean;
+  /** Already in the cache (`checkpoint`). */
+  stored?: boolean;
   usage?: Usage | undefined;
 }
 
@@ -242,6 +250,10 @@ export async function runSegmented(
       }
     } else {
       task.answered = true;
+      if (options.checkpoint) {
+        await remember(task);
+        task.stored = true;
+      }
     }
     task.status = 'done';
     advance();
@@ -283,7 +295,7 @@ export async function runSegmented(
     encoder?.abort();
     // the job failed or was stopped: what the model already answered is kept, so a Retry resumes after it (a job
     // that succeeds keeps nothing: encoding every segment's speech a second time would cost it for nothing)
-    await Promise.all(tasks.filter((t) => t.status === 'done' && t.answered).map(remember));
+    await Promise.all(tasks.filter((t) => t.status === 'done' && t.answered && !t.stored).map(remember));
     throw err;
   } finally {
     signal?.removeEventListener('abort', abortAll);

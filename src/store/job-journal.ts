@@ -39,6 +39,9 @@ export function createJobJournal(keyv: Keyv, idSets: IdSets): JobJournal {
     async setHeader(jobId, header) {
       await entries.update(jobKey(jobId), (current) => (current ? { ...current, header } : undefined));
     },
+    async addEffect(jobId, effect) {
+      await entries.update(jobKey(jobId), (current) => (current ? { ...current, effects: [...(current.effects ?? []), effect] } : undefined));
+    },
     async remove(jobId) {
       await lock.run(jobKey(jobId), async () => {
         const previous = await get(jobId);

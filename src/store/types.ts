@@ -141,6 +141,11 @@ export interface JournalEntry<P = unknown> {
   views?: Record<string, { part: number; text: string }> | undefined;
   /** The reply's header (languages, voice, file, notices). */
   header?: ReplyHeader | undefined;
+  /**
+   * What was posted besides the reply's messages (`voice:1`, `file:translation.txt`, `notice:<text>`), each written
+   * once it landed: a worker that takes over a job never posts them twice.
+   */
+  effects?: string[] | undefined;
   startedAt: number;
 }
 
@@ -156,6 +161,8 @@ export interface JobJournal {
   setView(jobId: string, messageId: string, view: { part: number; text: string }): Promise<void>;
   /** Records the reply's header (no-op when the entry is gone). */
   setHeader(jobId: string, header: ReplyHeader): Promise<void>;
+  /** Records a side effect that landed (see `JournalEntry.effects`; no-op when the entry is gone). */
+  addEffect(jobId: string, effect: string): Promise<void>;
   remove(jobId: string): Promise<void>;
   /** Every entry of `owner`. */
   list<P = unknown>(owner: string): Promise<JournalEntry<P>[]>;

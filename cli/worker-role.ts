@@ -1,0 +1,50 @@
+import { REST, Routes } from 'discord.js';
+import { webApi } from '@slack/bolt';
+import type { Config } from '../src/config.js';
+import { TranslateError } from '../src/errors.js';
+import type { ChatJobs } from '../src/jobs/chat-jobs.js';
+import type { Logger } from '../src/logger.js';
+import { startQueueWorker, type QueueWorker } from '../src/queue/job-queue.js';
+import type { Platform } from '../src/store/types.js';
+import type { BotOptions } from '../adapters/bot-options.js';
+import { discordChatJobs } from '../adapters/discord/jobs.js';
+import { slackChatJobs } from '../adapters/slack/jobs.js';
+import { StreamingSupport } from '../adapters/slack/reply-surface.js';
+
+/**
+ * `LIVETRANSLATE_ROLE=worker`: runs the jobs gateways queued, with REST clients only (no Discord gateway connection,
+ * no Slack event endpoint). Each configured platform's token is checked first (all or nothing, as at any start).
+ * A long recording's segments are stored as they finish, so the worker that takes over a dead worker's job resumes
+ * after the last finished one.
+ */
+export async function startWorkerRole(config: Config, options: BotOptions, logger: Logger): Promise<QueueWorker> {
+  const jobs: Partial<Record<Platform, ChatJobs<never>>> = {};
+  const common: BotOptions = { ...options, services: { ...options.services, checkpointSegments: true } };
+  if (config.discord) {
+    const rest = new REST({ api: config.discord.apiUrl }).setToken(config.discord.token);
+    rest.on('rateLimited', () => options.metrics?.rateLimited('discord'));
+    await rest.get(Routes.user()).catch((err: unknown) => {
+      throw new TranslateError('STARTUP_FAILED', `(DISCORD_TOKEN was refused by Discord at ${config.discord!.apiUrl}: ${(err as Error).message})`, { cause: err });
+    });
+    jobs.discord = discordChatJobs({ ...common, apiUrl: config.discord.apiUrl }, rest, logger.child({ platform: 'discord' })) as ChatJobs<never>;
+  }
+  if (config.slack) {
+    const client = new webApi.WebClient(config.slack.botToken, {
+      slackApiUrl: config.slack.apiUrl, retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
+    });
+    client.on(webApi.WebClientEvent.RATE_LIMITED, () => options.metrics?.rateLimited('slack'));
+    await client.auth.test().catch((err: unknown) => {
+      const why = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
+      throw new TranslateError('STARTUP_FAILED', `(SLACK_BOT_TOKEN was refused by Slack: ${why}.)`, { cause: err });
+    });
+    jobs.slack = slackChatJobs({ ...common, botToken: config.slack.botToken, apiUrl: config.slack.apiUrl }, client, new StreamingSupport(), logger.child({ platform: 'slack' })) as ChatJobs<never>;
+  }
+  return startQueueWorker(config.storeUrl, async (job, { signal }) => {
+    const platformJobs = jobs[job.platform];
+    if (!platformJobs) {
+      logger.error({ jobId: job.jobId, platform: job.platform }, 'a queued job for a platform this worker has no credentials for: configure it on every worker');
+      return;
+    }
+    await platformJobs.runQueued(job as never, signal);
+  }, { concurrency: config.maxConcurrent, logger, timings: { lockMs: config.queueLockMs, stalledCheckMs: Math.max(1_000, config.queueLockMs / 2), maxStalled: 3 } });
+}
