@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { TranslateError } from '../errors.js';
+import { FFMPEG_COPY_PREFIX } from './read-source.js';
 
 /**
  * ffmpeg as a hardened tool for what the bot cannot decode in-process.
@@ -192,7 +193,7 @@ export async function runFfmpeg(
 
 async function withTempFile<T>(data: FfmpegInput, use: (path: string) => Promise<T>): Promise<T> {
   if (!Buffer.isBuffer(data)) return use(data.path);
-  const dir = await mkdtemp(join(tmpdir(), 'livetranslate-'));
+  const dir = await mkdtemp(join(tmpdir(), FFMPEG_COPY_PREFIX)); // swept by sweepOrphans if a killed process leaves it
   try {
     const path = join(dir, 'input');
     await writeFile(path, data);

@@ -4,7 +4,7 @@ import { parseWav } from '../audio/wav.js';
 import { TranslateError } from '../errors.js';
 import { measureAudio, requireFfmpeg, runFfmpeg, type FfmpegInput } from './ffmpeg.js';
 import { inspectMedia } from './inspect.js';
-import { bytesOf, openSource, SPILL_ABOVE_BYTES, type ReadMedia } from './read-source.js';
+import { bytesOf, openSource, SPILL_ABOVE_BYTES, sweepOrphans, type ReadMedia } from './read-source.js';
 import { blockedAddressReason } from './url-policy.js';
 import { wavAsMeasured } from './wav-as-measured.js';
 import { estimateInputTokens, MAX_AUDIO_SECONDS, MAX_INPUT_TOKENS } from './tokens.js';
@@ -163,7 +163,14 @@ function modelPart(kind: 'audio' | 'video', format: string, data: Buffer, url: s
  * refused locally: unreadable, empty, oversized (while reading), not media, too long for the model's input cap, or
  * needing a converter that is not installed. Nothing is sent anywhere by this function except the download itself.
  */
+let swept = false;
+
 export async function prepareMedia(source: MediaSource, opts: IntakeOptions): Promise<PreparedMedia> {
+  // once per process: what a process killed mid-job left in the temporary directory (in the background)
+  if (!swept) {
+    swept = true;
+    void sweepOrphans();
+  }
   const spillAbove = opts.spillAboveBytes ?? SPILL_ABOVE_BYTES;
   const read = await openSource(source, opts.maxBytes, opts.fetch, opts.signal, opts.download, spillAbove);
   try {

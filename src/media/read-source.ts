@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, readFile as readWhole, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile as readWhole, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TranslateError } from '../errors.js';
@@ -40,6 +40,35 @@ export const SPILL_ABOVE_BYTES = 8 * 1024 * 1024;
 
 /** Prefix of the temporary directories of spooled inputs (under `os.tmpdir()`), one directory per input. */
 export const SPOOL_PREFIX = 'livetranslate-input-';
+
+/** Prefix of ffmpeg's temporary copy of an input held in memory (ffmpeg.ts). */
+export const FFMPEG_COPY_PREFIX = 'livetranslate-ffmpeg-';
+
+/**
+ * Deletes temporary directories (spooled inputs, ffmpeg's copies) that a process which died without cleaning up
+ * (SIGKILL, out of memory) left under `os.tmpdir()`: those whose directory and files were all last changed more than
+ * `maxAgeMs` ago (default 1 hour). A live one is far younger: a download has a 300 s deadline and writes its file as
+ * it goes, and each ffmpeg run has a 120 s limit. Returns how many were deleted; never throws.
+ */
+export async function sweepOrphans(maxAgeMs = 3_600_000, now = Date.now()): Promise<number> {
+  const root = tmpdir();
+  let deleted = 0;
+  const names = await readdir(root).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(SPOOL_PREFIX) && !name.startsWith(FFMPEG_COPY_PREFIX)) continue;
+    const dir = join(root, name);
+    try {
+      const stats = [await stat(dir), ...(await Promise.all((await readdir(dir)).map((f) => stat(join(dir, f)))))];
+      if (stats.every((st) => now - st.mtimeMs > maxAgeMs)) {
+        await rm(dir, { recursive: true, force: true });
+        deleted++;
+      }
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return deleted;
+}
 
 /**
  * Collects chunks, failing as soon as the running total passes `max` (so a huge file is never held in memory).

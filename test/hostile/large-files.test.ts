@@ -4,7 +4,7 @@
  * so "nothing left" is counted exactly: entries named livetranslate-* (spooled inputs and ffmpeg's own copies).
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { prepareMedia } from '../../src/media/intake.js';
-import { SPOOL_PREFIX } from '../../src/media/read-source.js';
+import { SPOOL_PREFIX, sweepOrphans } from '../../src/media/read-source.js';
 import { audioTokens } from '../../src/media/tokens.js';
 import type { IntakeOptions } from '../../src/media/types.js';
 import { singleAnswerSecs } from '../../src/pipeline.js';
@@ -332,5 +332,25 @@ describe('a file deleted while it is being read', () => {
     const media = await prepared.catch((err: unknown) => err as Error);
     if (media instanceof Error) expect(media).toMatchObject({ code: 'FILE_NOT_FOUND' });
     else expect(media.contentHash).toBe(sha256(wav));
+  });
+});
+
+describe('what a killed process left behind', () => {
+  it('spooled inputs and ffmpeg copies untouched for over an hour are swept; fresh ones and others are kept', async () => {
+    const make = (name: string, hoursAgo: number) => {
+      const dir = join(ownTmp, name);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'input'), 'x');
+      const at = new Date(Date.now() - hoursAgo * 3_600_000);
+      utimesSync(join(dir, 'input'), at, at);
+      utimesSync(dir, at, at);
+    };
+    make(`${SPOOL_PREFIX}orphan`, 2);
+    make('livetranslate-ffmpeg-orphan', 2);
+    make(`${SPOOL_PREFIX}running`, 0);
+    make('livetranslate-node-26', 2); // someone else's, however old
+    expect(await sweepOrphans()).toBe(2);
+    expect(leftovers().sort()).toEqual([`${SPOOL_PREFIX}running`, 'livetranslate-node-26']);
+    for (const name of leftovers()) rmSync(join(ownTmp, name), { recursive: true });
   });
 });
