@@ -1,5 +1,8 @@
 import prism from 'prism-media';
 import { OggOpusWriter, type OggTailPacket } from './ogg-writer.js';
+import { openPooledEncoder, voiceEncoderWorkers, type PooledEncoder } from './voice-encoder-pool.js';
+
+export { setVoiceEncoderWorkers, shutdownVoiceEncoderPool, voiceEncoderWorkers } from './voice-encoder-pool.js';
 import { WaveformBuilder } from './waveform.js';
 
 /**
@@ -20,6 +23,15 @@ import { WaveformBuilder } from './waveform.js';
  *   Afterwards the encoder is closed: `write`/`finish` throw. `abort()` closes it without a note.
  * - `VoiceNote`: `ogg` the whole file; `durationSecs` = samples / sampleRate (the decoded length); `waveform` base64
  *   of 1..256 bytes (see waveform.ts); `sampleRate`, `samples` = the real input samples.
+ *
+ * - Where the work runs: by default every encoder is a session on a small pool of worker threads (see
+ *   voice-encoder-pool.ts: min(2, cores) threads, `LIVETRANSLATE_OPUS_WORKERS` or `setVoiceEncoderWorkers`), so that
+ *   many concurrent notes never stall the main event loop; the file is byte for byte the one the same encoder makes
+ *   on the calling thread (`InlineVoiceEncoder`, what `setVoiceEncoderWorkers(0)` selects: the previous behaviour).
+ *   On a worker, `write` copies the slice to the thread and returns at once; `bytesSoFar` is then the bytes the
+ *   thread has reported plus an estimate (`bitrate` / 8 per second) for the samples still on their way, and exact
+ *   once `finish` has resolved. A worker that dies fails its open encoders: `write` throws and `finish` rejects
+ *   (the job fails cleanly; nothing waits forever); the next encoder gets a fresh worker.
  *
  * Assumptions:
  * - Pre-skip is 312 samples at 48 kHz: libopus's lookahead (OPUS_GET_LOOKAHEAD) for the VOIP and AUDIO applications
@@ -53,7 +65,65 @@ const SAMPLES_48K_PER_FRAME = (48_000 * FRAME_MS) / 1000;
 
 type PrismEncoder = InstanceType<typeof prism.opus.Encoder>;
 
+/** Checks the options the way both encoders do; returns the sample rate and bit rate. */
+function validate(options: VoiceEncoderOptions): { rate: 16000 | 24000 | 48000; bitrate: number } {
+  const rate = options.sampleRate ?? 24_000;
+  if (![16_000, 24_000, 48_000].includes(rate)) throw new Error(`VoiceEncoder: unsupported sample rate ${rate}`);
+  const bitrate = options.bitrate ?? 32_000;
+  if (!Number.isFinite(bitrate) || bitrate <= 0) throw new Error(`VoiceEncoder: invalid bitrate ${bitrate}`);
+  return { rate, bitrate };
+}
+
+const VENDOR = `livetranslate (prism-media ${prism.opus.Encoder.type})`;
+const headerBytes = new Map<number, number>();
+
+/** Bytes of the OpusHead and OpusTags pages at `rate` (what `bytesSoFar` is before any audio). */
+export function oggHeaderBytes(rate: number): number {
+  let bytes = headerBytes.get(rate);
+  if (bytes === undefined) {
+    bytes = new OggOpusWriter({ onPage: () => undefined, preSkip: OPUS_PRE_SKIP_48K, inputSampleRate: rate, vendor: VENDOR }).bytesWritten;
+    headerBytes.set(rate, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * The streaming encoder (see the contract above): on the worker pool by default, on the calling thread when the pool
+ * is set to 0 workers.
+ */
 export class VoiceEncoder {
+  readonly sampleRate: number;
+  private readonly impl: InlineVoiceEncoder | PooledEncoder;
+
+  constructor(options: VoiceEncoderOptions = {}) {
+    const { rate, bitrate } = validate(options);
+    this.sampleRate = rate;
+    this.impl = voiceEncoderWorkers() > 0
+      ? openPooledEncoder({ sampleRate: rate, bitrate }, oggHeaderBytes(rate))
+      : new InlineVoiceEncoder({ sampleRate: rate, bitrate });
+  }
+
+  /** Bytes of Ogg output so far (see the contract: an estimate for what is still on its way to a worker). */
+  get bytesSoFar(): number {
+    return this.impl.bytesSoFar;
+  }
+
+  write(samples: Int16Array): void {
+    this.impl.write(samples);
+  }
+
+  finish(): Promise<VoiceNote> {
+    return this.impl.finish();
+  }
+
+  /** Releases the encoder without producing a note (e.g. when the input failed); idempotent. */
+  abort(): void {
+    this.impl.abort();
+  }
+}
+
+/** The encoder itself, on the calling thread: what a pool worker runs for each of its sessions. */
+export class InlineVoiceEncoder {
   readonly sampleRate: number;
   private readonly frameSamples: number;
   private readonly opus: PrismEncoder;
@@ -68,10 +138,7 @@ export class VoiceEncoder {
   private streamError: Error | undefined;
 
   constructor(options: VoiceEncoderOptions = {}) {
-    const rate = options.sampleRate ?? 24_000;
-    if (![16_000, 24_000, 48_000].includes(rate)) throw new Error(`VoiceEncoder: unsupported sample rate ${rate}`);
-    const bitrate = options.bitrate ?? 32_000;
-    if (!Number.isFinite(bitrate) || bitrate <= 0) throw new Error(`VoiceEncoder: invalid bitrate ${bitrate}`);
+    const { rate, bitrate } = validate(options);
     this.sampleRate = rate;
     this.frameSamples = (rate * FRAME_MS) / 1000;
     this.frame = new Int16Array(this.frameSamples);
@@ -85,8 +152,13 @@ export class VoiceEncoder {
       onPage: (page) => this.pages.push(page),
       preSkip: OPUS_PRE_SKIP_48K,
       inputSampleRate: rate,
-      vendor: `livetranslate (prism-media ${prism.opus.Encoder.type})`,
+      vendor: VENDOR,
     });
+  }
+
+  /** Real samples written so far. */
+  get samplesWritten(): number {
+    return this.total;
   }
 
   /** Bytes of Ogg output produced so far (complete pages, header pages included). */
