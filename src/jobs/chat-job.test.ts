@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { startModelEmulator, type ModelEmulator } from '../../test/emulators/model/index.js';
 import { fixtures } from '../../test/support/media-fixtures.js';
@@ -8,32 +8,68 @@ import { EditBudget } from '../reply/edit-budget.js';
 import { Translator } from '../translator/translator.js';
 import { runChatJob } from './chat-job.js';
 import { JobRegistry } from './job-registry.js';
-import type { ChatJobDeps, ChatJobRequest, ChatSurface, ReplyHeader } from './types.js';
+import { FairQueue } from './fair-queue.js';
+import type { ChatJobDeps, ChatJobRequest, ChatSurface, ReplyHeader, SpeechFeed } from './types.js';
 
-/** The recording fake surface plus what a chat surface adds: header, voice note, notices, in call order. */
+/**
+ * The recording fake surface plus what a chat surface adds: header, voice note, notices. `order` is what a user
+ * sees, in order: a write of the reply when it is SENT (`edit done`: the final view with the whole text is on its
+ * way), and when it LANDED (`edit done landed`); a voice note, notice or file when it is posted. `headerAtPost` is
+ * the header each post carried.
+ */
 class RecordingChatSurface extends RecordingSurface implements ChatSurface<number> {
   readonly headers: ReplyHeader[] = [];
+  readonly headerAtPost: (ReplyHeader | undefined)[] = [];
   readonly voiceNotes: VoiceNote[] = [];
   readonly notices: string[] = [];
   readonly order: string[] = [];
   failVoice = false;
+  /** Holds each voice note's post until this resolves (a slow upload). */
+  voiceLatency: (() => Promise<void>) | undefined;
 
   setHeader(header: ReplyHeader): void {
     this.headers.push(header);
   }
   override async post(view: Parameters<RecordingSurface['post']>[0]) {
+    const what = `post ${view.final ? view.outcome?.status ?? 'final' : 'open'}`;
+    this.order.push(what);
+    this.headerAtPost.push(this.headers.at(-1));
     const id = await super.post(view);
-    this.order.push(`post ${view.final ? view.outcome?.status ?? 'final' : 'open'}`);
+    this.order.push(`${what} landed`);
     return id;
   }
   override async edit(message: number, view: Parameters<RecordingSurface['edit']>[1]) {
+    const what = `edit ${view.final ? view.outcome?.status ?? 'final' : 'open'}`;
+    this.order.push(what);
     await super.edit(message, view);
-    this.order.push(`edit ${view.final ? view.outcome?.status ?? 'final' : 'open'}`);
+    this.order.push(`${what} landed`);
   }
   async postVoiceNote(note: VoiceNote): Promise<void> {
     if (this.failVoice) throw new Error('upload refused');
-    this.voiceNotes.push(note);
     this.order.push('voice');
+    await this.voiceLatency?.();
+    this.voiceNotes.push(note);
+    this.order.push('voice landed');
+  }
+  /** Set `speech` to record what the job feeds a surface that encodes the speech as it streams. */
+  speech: { opened: number[]; samples: number; ended: boolean; aborted: boolean } | undefined;
+  openSpeech?(sampleRate: number): SpeechFeed | undefined;
+  withSpeechFeed(): this {
+    const rec = { opened: [] as number[], samples: 0, ended: false, aborted: false };
+    this.speech = rec;
+    this.openSpeech = (rate) => {
+      rec.opened.push(rate);
+      this.order.push('speech opened');
+      return {
+        write: (pcm) => void (rec.samples += pcm.length),
+        end: () => {
+          rec.ended = true;
+          this.order.push('speech ended');
+        },
+        abort: () => void (rec.aborted = true),
+      };
+    };
+    return this;
   }
   async postNotice(text: string): Promise<void> {
     this.notices.push(text);
@@ -79,12 +115,17 @@ describe('runChatJob (core against a recording surface, model emulator behind)',
     const outcome = await runChatJob(spec(), s, deps, new AbortController().signal);
     expect(outcome).toMatchObject({ status: 'done', text: 'Dinner is at eight.', voice: 'posted', truncated: false });
     expect(s.calls[0]).toMatchObject({ kind: 'post', view: { text: '', final: false } });
+    // the header is in the first post itself (not an empty post followed by an edit for it)
+    expect(s.headerAtPost[0]).toMatchObject({ languages: '🇨🇳 Chinese → 🇺🇸 English', voice: 'Cherry', fileName: 'note.wav' });
     expect(s.headers.at(-1)).toEqual({ languages: '🇨🇳 Chinese → 🇺🇸 English', voice: 'Cherry', fileName: 'note.wav', notices: [], targetName: 'English' });
     expect(s.last()).toMatchObject({ text: 'Dinner is at eight.', final: true, outcome: { status: 'done' } });
     const footer = (s.last().outcome as { footer: string }).footer;
     expect(footer).toMatch(/^19 characters · \d+ tokens · 1\.5 s of speech$/);
-    expect(s.order.at(-1)).toBe('voice');
+    // what users see: the reply first, the final view (whole text) sent, and only then the voice note
+    expect(s.order[0]).toBe('post open');
+    expect(s.order.indexOf('voice')).toBeGreaterThan(s.order.indexOf('post open landed'));
     expect(s.order.indexOf('voice')).toBeGreaterThan(s.order.indexOf('edit done'));
+    expect(s.order.filter((o) => o === 'voice')).toHaveLength(1);
     expect(s.voiceNotes[0]!.durationSecs).toBeCloseTo(1.5, 3);
   });
 
@@ -157,6 +198,62 @@ describe('runChatJob (core against a recording surface, model emulator behind)',
     expect(footers.some((f) => f.includes('shared with an identical request'))).toBe(true);
     expect(a.voiceNotes).toHaveLength(1);
     expect(b.voiceNotes).toHaveLength(1);
+  });
+
+  it('posts the voice note while the final edit is in flight: after the reply exists and its whole text was sent', async () => {
+    emu.configure({ text: 'Dinner is at eight, and bring the plates.', audioSeconds: 1.5, chunkDelayMs: 10 });
+    // slow writes, the per-reply interval of the platforms, and a budget the first writes spend (the final waits for it)
+    const s = new RecordingChatSurface({ maxTextLength: 1500, latencyMs: 150 });
+    let uploaded!: () => void;
+    s.voiceLatency = () => new Promise<void>((r) => (uploaded = r));
+    const slow = { ...deps, minIntervalMs: 1_000, budget: new EditBudget({ writes: 2, perMs: 700 }) };
+    const job = runChatJob(spec({ id: 'parallel' }), s, slow, new AbortController().signal);
+    await vi.waitFor(() => expect(s.order).toContain('voice'), { timeout: 10_000 });
+    // the voice note went out once the final view was sent, without waiting for it to land
+    expect(s.order.indexOf('voice')).toBeGreaterThan(s.order.indexOf('edit done'));
+    expect(s.order.indexOf('voice')).toBeGreaterThan(s.order.indexOf('post open landed'));
+    // ...in parallel with it: the upload started before the final edit landed
+    await vi.waitFor(() => expect(s.order).toContain('edit done landed'), { timeout: 10_000 });
+    expect(s.order.indexOf('voice')).toBeLessThan(s.order.indexOf('edit done landed'));
+    uploaded();
+    expect(await job).toMatchObject({ status: 'done', voice: 'posted' });
+    expect(s.order.at(-1)).toBe('voice landed');
+  });
+
+  it('feeds the speech to a surface that encodes it as it streams, and ends the feed before the voice note', async () => {
+    emu.configure({ text: 'Dinner is at eight.', audioSeconds: 1.5, chunkDelayMs: 5 });
+    const s = surface().withSpeechFeed();
+    const outcome = await runChatJob(spec({ id: 'speech' }), s, deps, new AbortController().signal);
+    expect(outcome).toMatchObject({ status: 'done', voice: 'posted' });
+    expect(s.speech).toMatchObject({ opened: [24_000], ended: true, samples: s.voiceNotes[0]!.samples });
+    expect(s.order.indexOf('speech ended')).toBeLessThan(s.order.indexOf('voice'));
+    // a failed job's feed is aborted, and a text-only one never opens
+    emu.configure({ text: 'One two three four five six seven eight nine ten.', audioSeconds: 2, chunkDelayMs: 5 });
+    emu.inject({ kind: 'output-moderation', afterChunks: 6 });
+    const failed = surface().withSpeechFeed();
+    await runChatJob(spec({ id: 'speech-failed' }), failed, deps, new AbortController().signal);
+    expect(failed.speech!.ended).toBe(false);
+    if (failed.speech!.opened.length) expect(failed.speech!.aborted).toBe(true);
+    const text = surface().withSpeechFeed();
+    await runChatJob(spec({ id: 'speech-text', ask: { to: 'en', textOnly: true } }), text, deps, new AbortController().signal);
+    expect(text.speech!.opened).toEqual([]);
+  });
+
+  it('shows a waiting job its place in the model queue at once, then not on every move (at most every 5 s)', async () => {
+    emu.configure({ text: 'Queued.', audioSeconds: 0.5, chunkDelayMs: 30 });
+    const queue = new FairQueue(1);
+    const surfaces = Array.from({ length: 8 }, () => surface());
+    const queued = { ...deps, services: { queue } };
+    await Promise.all(surfaces.map((s, i) => runChatJob(spec({ id: `q${i}`, source: { kind: 'bytes', data: fixtures.wav(0.5 + i / 100) } }), s, queued, new AbortController().signal)));
+    const rewrites = surfaces.map((s) => s.calls.filter((c) => c.kind === 'edit' && c.view.text === '' && !c.view.final).length);
+    const places = surfaces.map((s) => s.headers.filter((h) => h.progress?.startsWith('Waiting')).map((h) => h.progress));
+    // the last job waited at 7th, 6th, ... 1st: shown at once, then held by the 5 s interval (the queue moves faster)
+    expect(places[7]![0]).toBe('Waiting for the translator: 7th in line');
+    for (const [i, n] of rewrites.entries()) expect(n, `job ${i}: ${places[i]!.join(' / ')}`).toBeLessThanOrEqual(2);
+    expect(rewrites.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(places.reduce((a, p) => a + p.length, 0));
+    expect(places.slice(1).every((p) => p.length >= 1 && p.length <= 2)).toBe(true);
+    // the turn coming drops the line without a rewrite of its own: the first text carries it
+    for (const s of surfaces) expect(s.headers.at(-1)!.progress).toBeUndefined();
   });
 
   it('tells the user when the voice note cannot be posted', async () => {

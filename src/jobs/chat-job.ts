@@ -6,7 +6,12 @@ import { NOTICES } from './notices.js';
 import { obtainResult } from './obtain-result.js';
 import { planTranslation, type TranslationPlan } from '../plan.js';
 import { ReplyStream } from '../reply/reply-stream.js';
-import { LONG_TEXT_CHARS, MAX_REPLY_MESSAGES, type ChatJobDeps, type ChatJobOutcome, type ChatJobRequest, type ChatSurface, type ReplyHeader } from './types.js';
+import { systemClock } from '../clock.js';
+import { AUDIO_SAMPLE_RATE } from '../translator/types.js';
+import { QueuePlaceShown } from './queue-place.js';
+import {
+  LONG_TEXT_CHARS, MAX_REPLY_MESSAGES, type ChatJobDeps, type ChatJobOutcome, type ChatJobRequest, type ChatSurface, type ReplyHeader, type SpeechFeed,
+} from './types.js';
 
 const named = (l: Language) => `${l.countries[0] ? `${flagEmoji(l.countries[0])} ` : ''}${l.name}`;
 
@@ -52,11 +57,20 @@ function footerFor(result: TranslationResult, from: 'model' | 'cache' | 'shared'
 /**
  * Runs one chat translation end to end on a surface (see `ChatSurface`). Never throws: every failure ends the reply
  * with its user-facing message (keeping the text already shown), and the outcome says what happened.
+ *
+ * The order users see: the reply's first message (header, "translating…") at once; the text growing in it; then,
+ * when the model ends, the final view (whole text, footer) and what follows the reply (`translation.txt`, the voice
+ * note or its parts, in that order) go out together: those wait only until the final view is on its way
+ * (`ReplyStream.finalSent`: sent as an edit of messages already on screen), not for its round trip, the per-reply
+ * interval or anything after it. So the voice note never shows before the reply's first message it answers to, and
+ * never while the text is incomplete and not yet sent; the final edit, a few hundred bytes, lands as the voice note's
+ * upload does (a user may see both appear at the same moment).
  */
 export async function runChatJob<M>(
   spec: Pick<ChatJobRequest, 'source' | 'fileName' | 'ask' | 'fileKey' | 'scope'> & { id: string }, surface: ChatSurface<M>, deps: ChatJobDeps, signal: AbortSignal,
 ): Promise<ChatJobOutcome> {
   const log = deps.logger.child({ jobId: spec.id });
+  const time = deps.clock ?? systemClock;
   const stream = new ReplyStream<M>({
     surface, budget: deps.budget, logger: log, eagerFirstText: true, maxParts: MAX_REPLY_MESSAGES,
     ...(deps.clock ? { clock: deps.clock } : {}),
@@ -75,6 +89,10 @@ export async function runChatJob<M>(
   await stream.start().catch((err: unknown) => log.warn({ err }, 'first reply post failed; will retry with the next write'));
   let result: TranslationResult;
   let from: 'model' | 'cache' | 'shared';
+  // the speech as it streams, for a surface that encodes it meanwhile (Slack's MP3): opened with its first chunk
+  let speech: SpeechFeed | undefined;
+  let speechOpen = false;
+  let places: QueuePlaceShown | undefined;
   try {
     if (!plan) throw planError;
     // what it is doing now, shown with the in-progress marker (never part of the header a native stream keeps)
@@ -85,6 +103,12 @@ export async function runChatJob<M>(
       surface.setHeader(h);
     };
     let media: PreparedMedia | undefined;
+    // the place in the model queue: first at once, then only moves of a step at most every 5 s, at low priority
+    places = new QueuePlaceShown((place, rewrite) => {
+      progress = place ? `Waiting for the translator: ${ordinal(place)} in line` : undefined;
+      header(media);
+      if (rewrite) stream.refresh();
+    }, time);
     const obtained = await obtainResult(
       { source: spec.source, fileKey: spec.fileKey, plan, scope: spec.scope },
       deps.translator, deps.intake, deps.services ?? {},
@@ -100,22 +124,27 @@ export async function runChatJob<M>(
           header(media);
           stream.refresh();
         },
-        onQueued: (position) => {
-          progress = position ? `Waiting for the translator: ${ordinal(position)} in line` : undefined;
-          header(media);
-          stream.refresh();
+        onQueued: (position) => places!.update(position),
+        onAudio: (pcm) => {
+          // one answer only (a long recording's speech comes as separately encoded segments)
+          if (!speechOpen && surface.openSpeech && media?.part) speech = surface.openSpeech(AUDIO_SAMPLE_RATE);
+          speechOpen = true;
+          speech?.write(pcm);
         },
       },
       log, signal,
     );
     result = obtained.result;
     from = obtained.from;
+    speech?.end();
   } catch (err) {
+    speech?.abort();
     // an abort with a reason of its own (a shutdown's INTERRUPTED, a reply about to expire) is shown as that reason,
     // not as a user's cancel
     const reason = signal.aborted && isTranslateError(signal.reason) ? signal.reason : undefined;
     const error = reason && reason.code !== 'CANCELLED' ? reason : asTranslateError(err);
     const cancelled = error.code === 'CANCELLED' || (signal.aborted && !reason);
+    places?.stop();
     log.info({ code: error.code, cause: error.cause }, cancelled ? 'cancelled' : 'failed');
     // handed to another worker of the shared queue: the reply stays as it is and that worker finishes it
     if (error.code === 'HANDED_BACK') return { status: 'failed', code: error.code, retryable: true };
@@ -124,26 +153,29 @@ export async function runChatJob<M>(
       .catch((e: unknown) => log.error({ err: e }, 'could not show the failure'));
     return cancelled ? { status: 'cancelled' } : { status: 'failed', code: error.code, retryable: error.retryable };
   }
-  await stream
+  places.stop();
+  const ended = stream
     .end({ status: 'done', truncated: result.truncated, footer: footerFor(result, from) })
     .catch((e: unknown) => log.error({ err: e }, 'could not show the finished translation'));
-  if (result.text.length > LONG_TEXT_CHARS || result.segments || stream.overflowed) {
-    await surface.postTextFile('translation.txt', textFile(result)).catch((e: unknown) => log.error({ err: e }, 'could not attach the text file'));
-  }
-  let voice: 'posted' | 'none' | 'failed' = 'none';
-  const notes = result.voiceParts ?? (result.voiceNote ? [result.voiceNote] : []);
-  if (notes.length > 0) {
+  // what follows the reply goes out as soon as its final view is on its way, in parallel with that edit
+  const after = stream.finalSent().then(async () => {
+    if (result.text.length > LONG_TEXT_CHARS || result.segments || stream.overflowed) {
+      await surface.postTextFile('translation.txt', textFile(result)).catch((e: unknown) => log.error({ err: e }, 'could not attach the text file'));
+    }
+    const notes = result.voiceParts ?? (result.voiceNote ? [result.voiceNote] : []);
+    if (notes.length === 0) return 'none' as const;
     try {
       // a long recording's speech may come in numbered parts (each within the platform's upload limit), in order
       if (notes.length > 1) await surface.postNotice(`🔊 The translated speech follows in ${notes.length} parts.`);
       for (const note of notes) await surface.postVoiceNote(note);
-      voice = 'posted';
+      return 'posted' as const;
     } catch (err) {
-      voice = 'failed';
       log.error({ err }, 'could not post the voice note');
       await surface.postNotice(NOTICES.speechNotPosted).catch(() => undefined);
+      return 'failed' as const;
     }
-  }
+  });
+  const [, voice] = await Promise.all([ended, after.finally(() => speech?.abort())]);
   log.info({ usage: result.usage, timings: result.timings, voice }, 'done');
   return { status: 'done', text: result.text, usage: result.usage, truncated: result.truncated, voice, from };
 }

@@ -53,6 +53,7 @@ export function journaledSurface<M>(
       await surface.edit(message, view);
     },
     writableUntil: surface.writableUntil,
+    ...(surface.openSpeech ? { openSpeech: (rate: number) => surface.openSpeech!(rate) } : {}),
     postVoiceNote: (n) => once(`voice:${++voiceNotes}`, () => surface.postVoiceNote(n)),
     postNotice: (t) => once(`notice:${t}`, () => surface.postNotice(t)),
     postTextFile: (n, t) => once(`file:${n}`, () => surface.postTextFile(n, t)),

@@ -8,7 +8,7 @@ import { singleAnswerSecs, translateMedia, VOICE_NOTE_MAX_BYTES, type Translatio
 import type { SegmentCache } from '../segments/run-segmented.js';
 import type { TranslationPlan } from '../plan.js';
 import type { CachedResult, Store } from '../store/types.js';
-import type { TranslatorLike } from '../translator/types.js';
+import type { TranslationEvent, TranslatorLike } from '../translator/types.js';
 import type { FairQueue } from './fair-queue.js';
 import { reserveBudget, resultKey, type BudgetHold, type BudgetLimits, type JobScope } from './limits.js';
 
@@ -47,6 +47,8 @@ export interface ObtainHooks {
   onProgress?(progress: { index: number; count: number; positionSec: number; durationSec: number }): void;
   /** Place in the model queue while waiting (1 = next); 0 once the job's turn has come (only after a wait). */
   onQueued?(position: number): void;
+  /** The model's speech as it streams (24 kHz mono PCM; not for a cached or shared result). */
+  onAudio?(pcm: Int16Array): void;
 }
 
 /** Identical requests in flight share one model call (keyed like the cache). */
@@ -115,7 +117,9 @@ export async function obtainResult(
     if (waited) hooks.onQueued?.(0);
     try {
       const segments = store ? { store: segmentCache(store), key } : undefined;
-      return await translateMedia(translator, media, input.plan, { onText: hooks.onText, onProgress: hooks.onProgress }, signal, { cache: segments, voiceMaxBytes: VOICE_NOTE_MAX_BYTES, checkpoint: !!services.checkpointSegments });
+      const onAudio = hooks.onAudio;
+      const onEvent = onAudio && ((e: TranslationEvent) => (e.type === 'audio' ? onAudio(e.pcm) : undefined));
+      return await translateMedia(translator, media, input.plan, { onText: hooks.onText, onProgress: hooks.onProgress, ...(onEvent ? { onEvent } : {}) }, signal, { cache: segments, voiceMaxBytes: VOICE_NOTE_MAX_BYTES, checkpoint: !!services.checkpointSegments });
     } finally {
       release();
     }

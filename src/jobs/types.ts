@@ -39,10 +39,24 @@ export interface ReplyHeader {
 }
 
 /**
+ * The translated speech while the model streams it (mono 16-bit PCM at the rate `openSpeech` was given), for a
+ * surface that re-encodes it as it arrives (Slack's MP3). The chunks are the surface's to copy, never to keep.
+ */
+export interface SpeechFeed {
+  write(pcm: Int16Array): void;
+  /** The model finished: no more audio. `postVoiceNote` follows when the job has a voice note to post. */
+  end(): void;
+  /** Nothing from this feed will be posted (a failure, a cancel, no note): stop and free it. Idempotent. */
+  abort(): void;
+}
+
+/**
  * One reply on one platform (an adapter makes one per job). Beyond the `ReplySurface` writes:
  * - `setHeader` is called once the request is planned and media inspected, before any translated text; the adapter
  *   renders it in every later view. Notices may be added again later (call replaces).
- * - `postVoiceNote` is called after the text's final view has landed. It should fall back by itself where the
+ * - `postVoiceNote` is called once the text's final view is on its way (`ReplyStream.finalSent`: an edit of the reply's
+ *   messages, which already exist, carrying the whole text; in parallel with it, so the speech does not wait for that
+ *   edit's round trip nor the per-reply interval). It should fall back by itself where the
  *   platform refuses voice messages (Discord 50173 → a plain audio file) and may throw only when nothing could be
  *   posted; the job then logs it and tells the user in a short follow-up through `postNotice`.
  * - `postNotice` posts a short standalone line in the reply's place (a thread reply, a follow-up).
@@ -61,6 +75,13 @@ export interface ChatSurface<M = unknown> extends ReplySurface<M> {
    * see `journaledSurface`): later writes treat it as this surface's own, with `shown` the text it shows.
    */
   adopt?(message: M, part: number, shown: string): void;
+  /**
+   * Optional: called when the first chunk of speech arrives (a single-answer translation with a voice; never for a
+   * cached or shared result, nor a long recording's segments), fed every chunk after it, ended when the model ends
+   * and aborted when the job does not post a note from it. `postVoiceNote` may then use what it made, once it checked
+   * it is the same speech (the note's `samples` and `sampleRate`), instead of converting the note afterwards.
+   */
+  openSpeech?(sampleRate: number): SpeechFeed | undefined;
   postVoiceNote(note: VoiceNote): Promise<void>;
   postNotice(text: string): Promise<void>;
   postTextFile(name: string, text: string): Promise<void>;

@@ -47,6 +47,18 @@ describe('EditBudget', () => {
     expect(granted).toEqual([['a', 0], ['b', 400], ['c', 1_000], ['d', 1_400]]);
   });
 
+  it('serves low waiters (a rewrite for decoration only) after every normal and final one', async () => {
+    const budget = new EditBudget({ writes: 1, perMs: 1_000 });
+    const { granted, take } = acquirer(budget);
+    void take('first');
+    void take('l1', 'low');
+    void take('n1');
+    void take('l2', 'low');
+    void take('f1', 'final');
+    await vi.runAllTimersAsync();
+    expect(granted.map(([n]) => n)).toEqual(['first', 'f1', 'n1', 'l1', 'l2']);
+  });
+
   it('serves final waiters first, then the others first come first served', async () => {
     const budget = new EditBudget({ writes: 1, perMs: 1_000 });
     const { granted, take } = acquirer(budget);

@@ -36,6 +36,7 @@ export class EditBudget implements WriteBudget {
   private readonly grants: number[] = [];
   private readonly finals: Waiter[] = [];
   private readonly normals: Waiter[] = [];
+  private readonly lows: Waiter[] = [];
   private wake: AbortController | undefined;
 
   constructor(options: EditBudgetLimits & { clock?: Clock }) {
@@ -57,7 +58,11 @@ export class EditBudget implements WriteBudget {
 
   /** Callers currently queued. */
   get waiting(): number {
-    return this.finals.length + this.normals.length;
+    return this.finals.length + this.normals.length + this.lows.length;
+  }
+
+  private queueOf(priority: WritePriority): Waiter[] {
+    return priority === 'final' ? this.finals : priority === 'low' ? this.lows : this.normals;
   }
 
   acquire(priority: WritePriority = 'normal', signal?: AbortSignal): Promise<void> {
@@ -75,7 +80,7 @@ export class EditBudget implements WriteBudget {
         signal,
         onAbort: () => this.leave(waiter),
       };
-      (priority === 'final' ? this.finals : this.normals).push(waiter);
+      this.queueOf(priority).push(waiter);
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
       this.dispatch();
     });
@@ -88,7 +93,7 @@ export class EditBudget implements WriteBudget {
   }
 
   private leave(waiter: Waiter): void {
-    const queue = waiter.priority === 'final' ? this.finals : this.normals;
+    const queue = this.queueOf(waiter.priority);
     const index = queue.indexOf(waiter);
     if (index < 0) return;
     queue.splice(index, 1);
@@ -99,7 +104,7 @@ export class EditBudget implements WriteBudget {
   /** Grants as many queued waiters as the window allows, then sleeps until the oldest grant leaves the window. */
   private dispatch(): void {
     while (this.waiting > 0 && this.freeSlots() > 0) {
-      const waiter = this.finals.shift() ?? this.normals.shift();
+      const waiter = this.finals.shift() ?? this.normals.shift() ?? this.lows.shift();
       if (!waiter) break;
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
       this.grants.push(this.clock.now());

@@ -93,8 +93,8 @@ interface Waiter {
  * `WriteBudget` for one platform scope shared by every process on one Redis: the same sliding window as `EditBudget`
  * (at most `writes` grants in any `perMs`), kept in a Redis sorted set and changed only by a Lua script.
  *
- * Order: inside a process, final writes are served before normal ones, then first come first served (only the head
- * asks Redis). Across processes there is no queue: each head asks again when Redis said a slot frees. A final write
+ * Order: inside a process, final writes are served before normal ones, normal before low ones, then first come first
+ * served (only the head asks Redis; Redis counts a low write like a normal one). Across processes there is no queue: each head asks again when Redis said a slot frees. A final write
  * that was refused is noted in Redis, and normal writes of every process leave a slot for each such final while it
  * waits, so finals go first across processes too (as long as their process keeps asking).
  *
@@ -105,6 +105,8 @@ interface Waiter {
 export class RedisEditBudget implements WriteBudget {
   private readonly finals: Waiter[] = [];
   private readonly normals: Waiter[] = [];
+  /** Low-priority writes (decoration only): after every final and normal one of this process. */
+  private readonly lows: Waiter[] = [];
   private readonly keys: string[];
   private readonly clock: Clock;
   private readonly local: EditBudget;
@@ -123,7 +125,11 @@ export class RedisEditBudget implements WriteBudget {
   }
 
   get waiting(): number {
-    return this.finals.length + this.normals.length;
+    return this.finals.length + this.normals.length + this.lows.length;
+  }
+
+  private queueOf(priority: WritePriority): Waiter[] {
+    return priority === 'final' ? this.finals : priority === 'low' ? this.lows : this.normals;
   }
 
   /** Nobody waits and nothing was asked for `ms` (see `EditBudget.idleFor`). */
@@ -138,7 +144,7 @@ export class RedisEditBudget implements WriteBudget {
       const waiter: Waiter = {
         id: `${this.idPrefix}:${this.next++}`, priority, resolve, reject, signal, asked: false,
         onAbort: () => {
-          const queue = priority === 'final' ? this.finals : this.normals;
+          const queue = this.queueOf(priority);
           const at = queue.indexOf(waiter);
           if (at < 0) return;
           const wasHead = this.head() === waiter;
@@ -148,20 +154,20 @@ export class RedisEditBudget implements WriteBudget {
           if (wasHead) this.wakeUp();
         },
       };
-      (priority === 'final' ? this.finals : this.normals).push(waiter);
+      this.queueOf(priority).push(waiter);
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
-      // a final arriving behind a sleeping normal head asks at once
-      if (priority === 'final' && this.finals.length === 1) this.wakeUp();
+      // a final arriving behind a sleeping normal (or low) head asks at once, and a normal behind a low one
+      if (this.head() === waiter) this.wakeUp();
       void this.pump();
     });
   }
 
   private head(): Waiter | undefined {
-    return this.finals[0] ?? this.normals[0];
+    return this.finals[0] ?? this.normals[0] ?? this.lows[0];
   }
 
   private take(waiter: Waiter): void {
-    const queue = waiter.priority === 'final' ? this.finals : this.normals;
+    const queue = this.queueOf(waiter.priority);
     const at = queue.indexOf(waiter);
     if (at >= 0) queue.splice(at, 1);
     waiter.signal?.removeEventListener('abort', waiter.onAbort);
@@ -207,7 +213,7 @@ export class RedisEditBudget implements WriteBudget {
   }
 
   private isQueued(waiter: Waiter): boolean {
-    return (waiter.priority === 'final' ? this.finals : this.normals).includes(waiter);
+    return this.queueOf(waiter.priority).includes(waiter);
   }
 
   private wakeUp(): void {

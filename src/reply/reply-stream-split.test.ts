@@ -85,7 +85,7 @@ describe('ReplyStream splitting past maxTextLength', () => {
       'post@0 #1 p0 ""',
       'edit@1000 #1 p0 "aaaa bbbb cccc dddd " final continued',
       'post@2000 #2 p1 "eeee"',
-      'edit@3000 #2 p1 "eeee" final done',
+      'edit@2500 #2 p1 "eeee" final done',
     ]);
   });
 
@@ -100,7 +100,7 @@ describe('ReplyStream splitting past maxTextLength', () => {
     checkParts(surface, deltas.join(''), parts);
   });
 
-  it('splits one huge delta into 5 messages, one write per second', async () => {
+  it('splits one huge delta into 5 messages, one write per second (the last one at once: it ends the reply)', async () => {
     // the delta arrives before the first post leaves, so even that post carries the latest state
     const { surface, stream } = setup();
     const full = words(40).join('');
@@ -115,7 +115,7 @@ describe('ReplyStream splitting past maxTextLength', () => {
       'post@1000 #2 p1 final continued',
       'post@2000 #3 p2 final continued',
       'post@3000 #4 p3 final continued',
-      'post@4000 #5 p4 final done',
+      'post@3000 #5 p4 final done',
     ]);
     expect(texts[0]).toBe('the quick brown fox jumps over a lazy dog\n');
   });

@@ -45,7 +45,7 @@ describe('ReplyStream', () => {
       'post@0 #1 p0 ""',
       'edit@200 #1 p0 "Hello"',
       'edit@1200 #1 p0 "Hello world"',
-      'edit@2200 #1 p0 "Hello world." final done',
+      'edit@1300 #1 p0 "Hello world." final done', // the last view waits for the budget only, not the interval
     ]);
     expect(stream.stats().firstTextWriteAt).toBe(200);
   });
@@ -66,7 +66,7 @@ describe('ReplyStream', () => {
       'post@0 #1 p0 ""',
       'edit@1000 #1 p0 "Hello world"',
       'edit@2000 #1 p0 "Hello world."',
-      'edit@3000 #1 p0 "Hello world." final done',
+      'edit@2500 #1 p0 "Hello world." final done',
     ]);
     expect(surface.calls.at(-1)?.view.outcome).toEqual({ status: 'done', footer: '12 s of audio' });
     expect(stream.stats()).toEqual({
@@ -81,7 +81,7 @@ describe('ReplyStream', () => {
     });
   });
 
-  it('coalesces 100 deltas in 1 s into one edit showing all of them, then the final view', async () => {
+  it('coalesces 100 deltas in 1 s into one edit showing all of them: the final view, sent as soon as it ends', async () => {
     const { surface, stream } = setup();
     void stream.start();
     await vi.advanceTimersByTimeAsync(5);
@@ -95,7 +95,7 @@ describe('ReplyStream', () => {
     expect(await settle(stream.end({ status: 'done' }))).toEqual({ value: undefined });
     expect(surface.transcript()).toEqual([
       'post@0 #1 p0 ""',
-      'edit@1000 #1 p0 ' + JSON.stringify(all) + ' final done',
+      'edit@995 #1 p0 ' + JSON.stringify(all) + ' final done',
     ]);
     expect(stream.stats()).toMatchObject({ writes: 2, deltas: 100, coalescedDeltas: 99 });
   });
@@ -113,7 +113,7 @@ describe('ReplyStream', () => {
     expect(surface.transcript()).toEqual([
       'post@0 #1 p0 ""',
       'edit@1000 #1 p0 ' + JSON.stringify(all),
-      'edit@2000 #1 p0 ' + JSON.stringify(all) + ' final done',
+      'edit@1005 #1 p0 ' + JSON.stringify(all) + ' final done',
     ]);
     expect(stream.stats().coalescedDeltas).toBe(99);
   });
@@ -161,9 +161,9 @@ describe('ReplyStream', () => {
     expect(await settle(stream.end({ status: 'done' }))).toEqual({ value: undefined });
     expect(surface.transcript()).toEqual([
       'post@0 #1 p0 ""',
+      'edit@0 #1 p0 "text" final done FAILED',
       'edit@1000 #1 p0 "text" final done FAILED',
-      'edit@2000 #1 p0 "text" final done FAILED',
-      'edit@4000 #1 p0 "text" final done',
+      'edit@3000 #1 p0 "text" final done',
     ]);
     expect(logger.warn).toHaveBeenCalledTimes(2);
     expect(stream.stats()).toMatchObject({ writes: 4, failedWrites: 2 });
@@ -177,7 +177,7 @@ describe('ReplyStream', () => {
     const { error } = await settle(stream.end({ status: 'done' }));
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe('injected edit failure');
-    expect(surface.calls.map((c) => [c.at, c.ok])).toEqual([[0, true], [1_000, false], [2_000, false], [4_000, false]]);
+    expect(surface.calls.map((c) => [c.at, c.ok])).toEqual([[0, true], [0, false], [1_000, false], [3_000, false]]);
     expect(logger.warn.mock.calls.map((c) => c[1])).toEqual([
       'final reply write failed; retrying',
       'final reply write failed; retrying',
@@ -226,7 +226,7 @@ describe('ReplyStream', () => {
     stream.append('sentence');
     const error = new TranslateError('STREAM_CUT');
     expect(await settle(stream.end({ status: 'failed', error }))).toEqual({ value: undefined });
-    expect(surface.transcript()).toEqual(['post@0 #1 p0 ""', 'edit@1000 #1 p0 "Half a sentence" final failed']);
+    expect(surface.transcript()).toEqual(['post@0 #1 p0 ""', 'edit@0 #1 p0 "Half a sentence" final failed']);
     const outcome = surface.calls[1]?.view.outcome;
     expect(outcome?.status === 'failed' && outcome.error).toBe(error);
   });
@@ -240,7 +240,7 @@ describe('ReplyStream', () => {
     expect(surface.transcript()).toEqual([
       'post@0 #1 p0 ""',
       'edit@1000 #1 p0 "Stopped here"',
-      'edit@2000 #1 p0 "Stopped here" final cancelled',
+      'edit@1200 #1 p0 "Stopped here" final cancelled',
     ]);
   });
 
@@ -248,7 +248,7 @@ describe('ReplyStream', () => {
     const { surface, stream } = setup();
     await stream.start();
     expect(await settle(stream.end({ status: 'done' }))).toEqual({ value: undefined });
-    expect(surface.transcript()).toEqual(['post@0 #1 p0 ""', 'edit@1000 #1 p0 "" final done']);
+    expect(surface.transcript()).toEqual(['post@0 #1 p0 ""', 'edit@0 #1 p0 "" final done']);
     expect(stream.stats().firstWriteAt).toBe(0);
     expect(stream.stats().firstTextWriteAt).toBeUndefined();
   });
@@ -276,6 +276,56 @@ describe('ReplyStream.refresh', () => {
     const ended = stream.end({ status: 'done' });
     stream.refresh();
     expect(await settle(ended)).toEqual({ value: undefined });
-    expect(surface.transcript()).toEqual(['post@0 #1 p0 ""', 'edit@1000 #1 p0 ""', 'edit@2000 #1 p0 "Hi" final done']);
+    expect(surface.transcript()).toEqual(['post@0 #1 p0 ""', 'edit@1000 #1 p0 ""', 'edit@1500 #1 p0 "Hi" final done']);
+  });
+});
+
+describe('ReplyStream: the end of a reply', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+
+  it('finalSent resolves when the final edit is sent, before it lands', async () => {
+    const { surface, stream } = setup({ latencyMs: 300 });
+    void stream.start();
+    await vi.advanceTimersByTimeAsync(300); // the first post landed
+    stream.append('All of it.');
+    let sent: number | undefined;
+    void stream.finalSent().then(() => (sent = Date.now()));
+    const ended = stream.end({ status: 'done' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent).toBe(300); // sent at once (no interval), landing 300 ms later
+    expect(surface.calls.at(-1)).toMatchObject({ kind: 'edit', at: 300, view: { final: true } });
+    expect(surface.calls.at(-1)!.doneAt).toBeUndefined();
+    expect(await settle(ended)).toEqual({ value: undefined });
+  });
+
+  it('finalSent waits for a final view that must be posted to land (nothing to reply to before)', async () => {
+    const { surface, stream } = setup({ latencyMs: 300 });
+    let sent: number | undefined;
+    void stream.finalSent().then(() => (sent = Date.now()));
+    await settle(stream.end({ status: 'done' }));
+    expect(surface.transcript()).toEqual(['post@0 #1 p0 "" final done']);
+    expect(sent).toBe(300);
+  });
+
+  it('a refresh of unchanged text waits at low priority; text arriving meanwhile goes first', async () => {
+    const surface = new RecordingSurface({ maxTextLength: 2_000 });
+    const budget = new EditBudget({ writes: 1, perMs: 1_000 });
+    const stream = new ReplyStream({ surface, budget, minIntervalMs: 0 });
+    await stream.start(); // spends the budget until t=1000
+    const priorities: string[] = [];
+    const acquire = budget.acquire.bind(budget);
+    budget.acquire = (priority, signal) => {
+      priorities.push(priority ?? 'normal');
+      return acquire(priority, signal);
+    };
+    stream.refresh();
+    await vi.advanceTimersByTimeAsync(100);
+    stream.append('text');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(priorities.slice(0, 2)).toEqual(['low', 'normal']); // the low wait re-queued as normal
+    expect(surface.transcript()).toEqual(['post@0 #1 p0 ""', 'edit@1000 #1 p0 "text"']);
+    await settle(stream.end({ status: 'done' }));
   });
 });

@@ -72,9 +72,13 @@ export class ReplyStream<M = unknown> {
   /** `refresh` asked for a rewrite of unchanged text. */
   private stale = false;
   private waiting: { controller: AbortController; priority: WritePriority } | undefined;
+  /** The interval wait in progress, woken by `end`. */
+  private sleeping: AbortController | undefined;
   private finalFailure: { error: unknown } | undefined;
   private readonly firstPost = deferred();
   private readonly ended = deferred();
+  /** See `finalSent`. */
+  private readonly finalOut = deferred();
   private readonly counters: ReplyStreamStats = {
     writes: 0,
     posts: 0,
@@ -115,26 +119,42 @@ export class ReplyStream<M = unknown> {
   }
 
   /**
-   * Writes the final view of every remaining part. Resolves when all final views landed; rejects with the first
-   * final write that failed all its tries. A second call returns the same promise and its outcome is ignored.
-   */
-  /**
    * Asks for the current part to be written again with the same text (its decoration changed, e.g. the place in
-   * the queue shown in the header). Coalesced and budgeted like any write; ignored once the reply is ending.
+   * the queue shown in the header). Coalesced and budgeted like any write, at the lowest priority ('low') while the
+   * text itself is unchanged; ignored once the reply is ending.
    */
   refresh(): void {
     if (this.outcome || this.finished) return;
     this.stale = true;
+    this.upgradeWait();
     this.kick();
   }
 
+  /**
+   * Writes the final view of every remaining part. Resolves when all final views landed; rejects with the first
+   * final write that failed all its tries. A second call returns the same promise and its outcome is ignored.
+   * The last message's final view waits for the shared budget only, not for `minIntervalMs`.
+   */
   end(outcome: ReplyOutcome): Promise<void> {
     if (!this.outcome) {
       this.outcome = outcome;
+      this.sleeping?.abort();
       this.upgradeWait();
       this.kick();
     }
     return this.ended.promise;
+  }
+
+  /**
+   * Resolves once the reply's last final view is on its way: its write was issued as an edit of a message already
+   * on screen (every earlier write has landed, since a reply has one write in flight at a time), or, when that
+   * view had to be a new post, once the post landed or gave up. Also resolves if the stream stops. Never rejects.
+   *
+   * What follows a reply (its voice note, its text file) may be posted from then on, in parallel with the final
+   * edit: the messages it replies to exist, the complete text is already sent, and nothing is queued behind it.
+   */
+  finalSent(): Promise<void> {
+    return this.finalOut.promise;
   }
 
   stats(): ReplyStreamStats {
@@ -154,9 +174,16 @@ export class ReplyStream<M = unknown> {
     return this.wantsFinal() || this.shown === undefined || this.rest() !== this.shown || this.stale;
   }
 
-  /** A normal-priority wait that now carries a final view re-queues as final. */
+  /** The budget priority of the next write: final views first, new text next, a mere rewrite ('refresh') last. */
+  private priority(): WritePriority {
+    if (this.wantsFinal()) return 'final';
+    return this.shown === undefined || this.rest() !== this.shown ? 'normal' : 'low';
+  }
+
+  /** A wait queued at a lower priority than the write now needs (text arrived, the reply ended) re-queues. */
   private upgradeWait(): void {
-    if (this.waiting?.priority === 'normal' && this.wantsFinal()) this.waiting.controller.abort();
+    const rank = { low: 0, normal: 1, final: 2 } as const;
+    if (this.waiting && rank[this.waiting.priority] < rank[this.priority()]) this.waiting.controller.abort();
   }
 
   private kick(): void {
@@ -173,6 +200,7 @@ export class ReplyStream<M = unknown> {
         this.logger.warn({ err }, 'reply stream stopped');
         this.firstPost.reject(err);
         this.ended.reject(err);
+        this.finalOut.resolve();
       },
     );
   }
@@ -187,10 +215,19 @@ export class ReplyStream<M = unknown> {
   private async waitTurn(final: boolean): Promise<void> {
     for (;;) {
       const eager = this.eagerFirstText && this.shown === '' && this.part === 0 && this.rest() !== '';
-      const interval = eager ? 0 : this.minIntervalMs;
+      // the reply's last view (it ended and the rest fits this message) is held by the shared budget only
+      const last = this.outcome !== undefined && this.rest().length <= this.surface.maxTextLength;
+      const interval = eager || last ? 0 : this.minIntervalMs;
       const wait = Math.max(this.lastWriteAt + interval, this.notBefore) - this.clock.now();
-      if (wait > 0) await this.clock.sleep(wait);
-      const priority: WritePriority = final || this.wantsFinal() ? 'final' : 'normal';
+      if (wait > 0) {
+        // an end arriving during the interval wakes the wait (the interval no longer holds the last view)
+        const controller = new AbortController();
+        this.sleeping = controller;
+        await this.clock.sleep(wait, controller.signal).catch(() => undefined);
+        this.sleeping = undefined;
+        if (this.outcome !== undefined && !last) continue;
+      }
+      const priority: WritePriority = final ? 'final' : this.priority();
       const controller = new AbortController();
       this.waiting = { controller, priority };
       try {
@@ -260,7 +297,9 @@ export class ReplyStream<M = unknown> {
     this.counters.writes++;
     if (this.current) {
       this.counters.edits++;
-      await this.surface.edit(this.current.handle, view);
+      const edit = this.surface.edit(this.current.handle, view);
+      if (view.final && !view.continued) this.finalOut.resolve();
+      await edit;
     } else {
       this.counters.posts++;
       this.current = { handle: await this.surface.post(view) };
@@ -292,6 +331,7 @@ export class ReplyStream<M = unknown> {
       this.shown = undefined;
     } else {
       this.finished = true;
+      this.finalOut.resolve();
       if (this.finalFailure) this.ended.reject(this.finalFailure.error);
       else this.ended.resolve();
     }

@@ -55,8 +55,11 @@ export interface ReplySurface<M = unknown> {
   edit(message: M, view: ReplyView): Promise<void>;
 }
 
-/** 'final' writes (a message's last view) are served before 'normal' ones when a budget is contended. */
-export type WritePriority = 'normal' | 'final';
+/**
+ * When a budget is contended, 'final' writes (a message's last view) are served first, then 'normal' ones (new
+ * text), then 'low' ones (a rewrite of unchanged text for its decoration only, e.g. a place in the model queue).
+ */
+export type WritePriority = 'low' | 'normal' | 'final';
 
 /**
  * A rate budget for writes (posts and edits) to one platform rate-limit scope: a Discord channel or interaction
@@ -64,7 +67,7 @@ export type WritePriority = 'normal' | 'final';
  * implementation; this interface lets a test or the CLI pass something else.
  *
  * `acquire(priority, signal)` resolves when the caller may make ONE write now, and counts that write. Waiters are
- * served final-first, then first come first served. If `signal` aborts while waiting, the waiter leaves the queue
+ * served final-first, then normal, then low, and first come first served within a priority. If `signal` aborts while waiting, the waiter leaves the queue
  * and the promise rejects with `signal.reason` (nothing is counted).
  */
 export interface WriteBudget {
@@ -86,7 +89,10 @@ export interface ReplyStreamOptions<M = unknown> {
    * text file (`ReplyView.overflow`). Default: no limit.
    */
   maxParts?: number;
-  /** Per-reply floor between the starts of two writes, in ms. Default 1000. */
+  /**
+   * Per-reply floor between the starts of two writes, in ms. Default 1000. It coalesces a growing text; the last
+   * message's final view (once `end` was called) is not held by it, only by the shared budget.
+   */
   minIntervalMs?: number;
   /**
    * Write the first text right after the empty "translating…" post instead of waiting out `minIntervalMs` (the
