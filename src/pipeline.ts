@@ -55,9 +55,14 @@ export async function runTranslation(
   let firstTextMs: number | undefined;
   let samples = 0;
   if (!media.part) throw new Error('runTranslation: a long recording goes through runSegmented (media.pcm)');
-  const request = { part: media.part, target: plan.target.code, source: plan.source?.code, voice: plan.voice?.name };
+  // the input (a data URI of up to tens of MB) is not kept while the answer streams: the request is no local of this
+  // function, and once the translator no longer needs the input (the answer has started) `media` lets it go too
+  const events = translator.translate({
+    part: media.part, target: plan.target.code, source: plan.source?.code, voice: plan.voice?.name,
+    releaseInput: () => (media.part = undefined),
+  }, signal);
   try {
-    for await (const event of translator.translate(request, signal)) {
+    for await (const event of events) {
       hooks.onEvent?.(event);
       if (event.type === 'text') {
         firstTextMs ??= performance.now() - started;

@@ -7,6 +7,7 @@ import type { AccountLimiter, Permit } from './account-limiter.js';
 import { OutputBounds, formatDuration } from './output-bounds.js';
 import { mapProviderError, retryAfterMs } from './provider-errors.js';
 import { estimateRequestTokens } from './request-estimate.js';
+import { HeldInputs, streamingFetch } from './streamed-body.js';
 import { AUDIO_SAMPLE_RATE, type TranslationEvent, type TranslationRequest, type TranslatorLike, type Usage } from './types.js';
 import type { LiveTranslateChunk, LiveTranslateDelta, LiveTranslateParams, LiveTranslateUsage } from './wire.js';
 
@@ -50,6 +51,18 @@ export interface TranslatorOptions {
    */
   deadlineMs?: number;
   fetch?: typeof fetch;
+  /**
+   * Send a long inline input (a base64 data URI) by streaming it into the request body instead of serialising it
+   * with the rest (see streamed-body.ts): default true. False is the behaviour before: the SDK's JSON string, then
+   * its bytes, each a whole copy of the input.
+   */
+  streamRequestBody?: boolean;
+  /**
+   * Longest run of stream processing (parsing chunks, decoding speech, and the consumer's handling of what is
+   * yielded) before the loop lets the event loop run other work, ms (default 2). Infinity: never (the behaviour
+   * before: a burst of chunks was processed in one stretch).
+   */
+  yieldAfterMs?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -72,6 +85,19 @@ interface Progress {
   yielded: boolean;
 }
 
+/**
+ * One call's request, held only while it may still be sent: once something was yielded nothing is retried, so the
+ * input is released (`request` undefined, its held body dropped, the caller's `releaseInput` told).
+ */
+interface Call {
+  request: TranslationRequest | undefined;
+  /** The placeholder of the held input in the body, when it is streamed. */
+  token?: string | undefined;
+  release(): void;
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function toUsage(u: LiveTranslateUsage): Usage {
   return {
     inputTokens: u.prompt_tokens ?? 0,
@@ -89,22 +115,32 @@ function toUsage(u: LiveTranslateUsage): Usage {
 export class Translator implements TranslatorLike {
   private readonly client: OpenAI;
   private readonly clock: Clock;
+  private readonly held = new HeldInputs();
 
   constructor(private readonly options: TranslatorOptions) {
+    const stream = options.streamRequestBody ?? true;
+    const inner = options.fetch ?? ((url, init) => fetch(url, init));
     this.client = new OpenAI({
       apiKey: options.apiKey,
       baseURL: options.baseUrl,
       maxRetries: 0, // retried by `attempts`, so that each HTTP request waits for the limiter
       timeout: options.timeoutMs ?? 120_000,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(stream ? { fetch: streamingFetch(this.held, inner) } : options.fetch ? { fetch: options.fetch } : {}),
     });
     this.clock = options.clock ?? systemClock;
   }
 
-  private body(request: TranslationRequest): LiveTranslateParams {
+  /** The request body; a long inline input as a placeholder `held` streams in (see streamed-body.ts). */
+  private body(request: TranslationRequest, held: string | undefined): LiveTranslateParams {
+    const { part } = request;
+    const content: typeof part = held === undefined
+      ? part
+      : part.type === 'input_audio'
+        ? { type: 'input_audio', input_audio: { ...part.input_audio, data: held } }
+        : { type: 'video_url', video_url: { ...part.video_url, url: held } };
     return {
       model: this.options.model,
-      messages: [{ role: 'user', content: [request.part] }],
+      messages: [{ role: 'user', content: [content] }],
       modalities: request.voice ? ['text', 'audio'] : ['text'],
       ...(request.voice ? { audio: { voice: request.voice, format: 'wav' } } : {}),
       stream: true,
@@ -116,8 +152,42 @@ export class Translator implements TranslatorLike {
     };
   }
 
-  async *translate(request: TranslationRequest, signal?: AbortSignal): AsyncGenerator<TranslationEvent> {
+  /**
+   * Streams one translation (see `TranslatorLike`). The request's input is held only until the answer starts (or the
+   * call ends): then it is released here and `request.releaseInput` is called, so a caller holding nothing else keeps
+   * no copy of the input while the answer streams.
+   */
+  translate(request: TranslationRequest, signal?: AbortSignal): AsyncGenerator<TranslationEvent> {
+    // A plain function: its frame (and `request`) is gone once the generator is made; the generator holds `call`.
     const estimate = this.options.limiter ? estimateRequestTokens(request) : 0;
+    const { releaseInput } = request;
+    const call: Call = {
+      request,
+      release: () => {
+        if (!call.request) return;
+        call.request = undefined;
+        this.held.release(call.token);
+        releaseInput?.();
+      },
+    };
+    return this.run(call, estimate, signal);
+  }
+
+  private async *run(call: Call, estimate: number, signal?: AbortSignal): AsyncGenerator<TranslationEvent> {
+    try {
+      if (this.options.streamRequestBody ?? true) {
+        const { part } = call.request!;
+        const value = part.type === 'input_audio' ? part.input_audio.data : part.video_url.url;
+        const held = this.held.hold(value);
+        if (held !== value) call.token = held;
+      }
+      yield* this.bounded(call, call.token, estimate, signal);
+    } finally {
+      call.release();
+    }
+  }
+
+  private async *bounded(call: Call, token: string | undefined, estimate: number, signal?: AbortSignal): AsyncGenerator<TranslationEvent> {
     const first = await this.acquire(estimate, signal);
     const deadlineMs = this.options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     const deadline = new AbortController();
@@ -130,7 +200,7 @@ export class Translator implements TranslatorLike {
     try {
       // Leaving this loop early (a bound reached, or the consumer stopping) returns the inner generators, whose
       // `finally` aborts the HTTP stream.
-      for await (const event of this.attempts(request, callSignal, estimate, first)) {
+      for await (const event of this.attempts(call, token, callSignal, estimate, first)) {
         if (event.type === 'text') {
           const allowed = bounds.text(event.delta);
           if (allowed) yield { type: 'text', delta: allowed };
@@ -171,7 +241,7 @@ export class Translator implements TranslatorLike {
    * broke before yielding (`streamRetries`). Each retry waits for a permit again; a refused request settles at 0.
    */
   private async *attempts(
-    request: TranslationRequest, signal: AbortSignal, estimate: number, first: Permit,
+    call: Call, token: string | undefined, signal: AbortSignal, estimate: number, first: Permit,
   ): AsyncGenerator<TranslationEvent> {
     const budget = {
       rateLimited: this.options.rateLimitRetries ?? 2,
@@ -182,7 +252,7 @@ export class Translator implements TranslatorLike {
     for (let permit = first; ; permit = await this.acquire(estimate, signal)) {
       const progress: Progress = { started: false, yielded: false };
       try {
-        yield* this.attempt(request, progress, permit, signal);
+        yield* this.attempt(call, token, progress, permit, signal);
         return;
       } catch (err) {
         const mapped = err instanceof TranslateError ? err : mapProviderError(err, true, signal);
@@ -201,7 +271,7 @@ export class Translator implements TranslatorLike {
   }
 
   private async *attempt(
-    request: TranslationRequest, progress: Progress, permit: Permit, signal?: AbortSignal,
+    call: Call, token: string | undefined, progress: Progress, permit: Permit, signal?: AbortSignal,
   ): AsyncGenerator<TranslationEvent> {
     // The SDK's timeout (and its retries) cover the wait for the response; once it has started, a stream that goes
     // silent is ended by this watchdog.
@@ -218,7 +288,7 @@ export class Translator implements TranslatorLike {
       }, this.options.idleTimeoutMs ?? 90_000);
     };
     try {
-      yield* this.stream(request, progress, permit, watchdog.signal, arm, signal);
+      yield* this.stream(call, token, progress, permit, watchdog.signal, arm, signal);
     } catch (err) {
       if (stalled) throw new TranslateError('PROVIDER_TIMEOUT', undefined, { cause: err });
       throw err;
@@ -231,11 +301,13 @@ export class Translator implements TranslatorLike {
   }
 
   private async *stream(
-    request: TranslationRequest, progress: Progress, permit: Permit, signal: AbortSignal, onChunk: () => void,
+    call: Call, token: string | undefined, progress: Progress, permit: Permit, signal: AbortSignal, onChunk: () => void,
     userSignal?: AbortSignal,
   ): AsyncGenerator<TranslationEvent> {
+    // only the first attempt, or a retry before anything was yielded, gets here: the request is still held
+    if (!call.request) throw new Error('Translator: the request was already released');
     const stream = await this.client.chat.completions
-      .create(this.body(request) as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal })
+      .create(this.body(call.request, token) as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal })
       .catch((err: unknown) => {
         throw mapProviderError(err, false, userSignal);
       });
@@ -244,8 +316,16 @@ export class Translator implements TranslatorLike {
     const pcm = new PcmAssembler();
     let finish: string | null = null;
     let sawContent = false;
+    const yieldAfterMs = this.options.yieldAfterMs ?? 2;
+    let turnStarted = performance.now();
     for await (const raw of stream) {
       onChunk();
+      // a burst of chunks (one network read can hold hundreds) is not processed in one stretch: other jobs, timers
+      // and sockets get their turn between events
+      if (performance.now() - turnStarted >= yieldAfterMs) {
+        await nextTurn();
+        turnStarted = performance.now();
+      }
       const chunk = raw as unknown as LiveTranslateChunk;
       const choice = chunk.choices[0];
       if (choice) {
@@ -255,12 +335,14 @@ export class Translator implements TranslatorLike {
         if (delta.content) sawContent = true;
         if (text) {
           progress.yielded = true;
+          call.release(); // nothing is retried from here on
           yield { type: 'text', delta: text };
         }
         if (delta.audio?.data) {
           const samples = pcm.push(delta.audio.data);
           if (samples.length > 0) {
             progress.yielded = true;
+            call.release();
             yield { type: 'audio', pcm: samples };
           }
         }

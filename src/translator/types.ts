@@ -12,6 +12,11 @@ export interface TranslationRequest {
   voice?: string | undefined;
   /** Input tokens the caller expects (e.g. `PreparedMedia.estimatedInputTokens`), for the account limiter's estimate. */
   estimatedInputTokens?: number | undefined;
+  /**
+   * Called once the input will not be sent again (the answer has started, so nothing is retried; or the call ended):
+   * a caller that keeps `part` only for this call drops it here, so that a long answer does not keep its input.
+   */
+  releaseInput?: (() => void) | undefined;
 }
 
 /** Token counts from the model's final usage chunk. */

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Request bodies that carry a long inline input (a base64 data URI of several MB) without copying it: the SDK
+ * serialises the body with a short placeholder where the input goes (`hold`), and `fetch` (wrapped by `streamingFetch`)
+ * sends the JSON around the placeholder with the input streamed in slices in its place.
+ *
+ * Contract:
+ * - The bytes sent are exactly `JSON.stringify` of the body with the real input: a held input is a base64 data URI
+ *   (checked on `hold`: `data:<type>[;params];base64,` then base64 characters only, checked slice by slice while it is
+ *   sent), whose JSON form is itself between quotes. Anything else is not held (`hold` answers the string itself) and
+ *   goes through the SDK as before.
+ * - The request has an exact `content-length` (no chunked upload), and the body is produced as the socket takes it,
+ *   `SLICE_CHARS` characters at a time: no long synchronous stretch, and no copy of the input beyond one slice.
+ * - A held input stays available for retries until `release` (the caller releases it once the answer has started,
+ *   or when the call ends); a body naming a released placeholder fails the request with a plain Error.
+ */
+const PLACEHOLDER_PREFIX = 'livetranslate-inline-input-';
+const PLACEHOLDER = new RegExp(`"(${PLACEHOLDER_PREFIX}[0-9a-f-]{36})"`);
+const DATA_URI_HEAD = /^data:[\w.+/-]+(?:;[\w.+-]+=[\w.+-]+)*;base64,/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Characters per slice of the input (64 KiB: about 20 µs to copy). */
+export const SLICE_CHARS = 64 * 1024;
+/** Inputs shorter than this go through the SDK as they are: copying them costs nothing worth avoiding. */
+export const HOLD_ABOVE_CHARS = 64 * 1024;
+
+export class HeldInputs {
+  private readonly inputs = new Map<string, string>();
+
+  /** A placeholder for `value` when it is a long base64 data URI; otherwise `value` itself. */
+  hold(value: string): string {
+    if (value.length < HOLD_ABOVE_CHARS || !DATA_URI_HEAD.test(value.slice(0, 256))) return value;
+    const token = `${PLACEHOLDER_PREFIX}${randomUUID()}`;
+    this.inputs.set(token, value);
+    return token;
+  }
+
+  /** Forgets a held input (idempotent); `value` that is not a placeholder is ignored. */
+  release(token: string | undefined): void {
+    if (token) this.inputs.delete(token);
+  }
+
+  get size(): number {
+    return this.inputs.size;
+  }
+
+  /**
+   * The body to send for `json` (the SDK's serialised body): the same string when it names no placeholder, else a
+   * stream of the JSON with the held input in place of the placeholder, and its exact length in bytes.
+   */
+  body(json: string): { stream: ReadableStream<Uint8Array>; length: number } | undefined {
+    const match = PLACEHOLDER.exec(json);
+    if (!match) return undefined;
+    const value = this.inputs.get(match[1]!);
+    if (value === undefined) throw new Error('the inline input of this request was already released');
+    const head = Buffer.from(json.slice(0, match.index + 1), 'utf8'); // up to the opening quote
+    const tail = Buffer.from(json.slice(match.index + match[0].length - 1), 'utf8'); // from the closing quote
+    const comma = value.indexOf(',') + 1;
+    let at = 0;
+    let step = 0; // 0: head, 1: input, 2: tail
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (step === 0) {
+          step = 1;
+          controller.enqueue(head);
+          return;
+        }
+        if (step === 1) {
+          const end = Math.min(value.length, at + SLICE_CHARS);
+          const slice = value.slice(at, end);
+          // the data URI's head was checked on hold; the rest must be base64 (JSON needs no escape for it)
+          const body = at === 0 ? slice.slice(comma) : slice;
+          if (!BASE64.test(body) || (end < value.length && body.includes('='))) {
+            controller.error(new Error('the inline input is not plain base64'));
+            return;
+          }
+          controller.enqueue(Buffer.from(slice, 'latin1'));
+          at = end;
+          if (at >= value.length) step = 2;
+          return;
+        }
+        controller.enqueue(tail);
+        controller.close();
+      },
+    }, { highWaterMark: 0 });
+    return { stream, length: head.length + value.length + tail.length };
+  }
+}
+
+/** `fetch` that sends a body naming a held input as a stream (see the contract above); other requests as they are. */
+export function streamingFetch(inputs: HeldInputs, inner: typeof fetch): typeof fetch {
+  return (url, init) => {
+    if (!init || typeof init.body !== 'string' || inputs.size === 0) return inner(url, init);
+    const streamed = inputs.body(init.body);
+    if (!streamed) return inner(url, init);
+    const headers = new Headers(init.headers);
+    headers.set('content-length', String(streamed.length));
+    return inner(url, { ...init, headers, body: streamed.stream, duplex: 'half' } as RequestInit);
+  };
+}
