@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { TranslateError } from '../errors.js';
 
-/** A new job id: 12 hex characters (what Cancel and Retry buttons carry). */
-export const newJobId = (): string => randomUUID().replaceAll('-', '').slice(0, 12);
+/**
+ * A new job id: 12 hex characters (what Cancel and Retry buttons carry), never all digits: BullMQ refuses a custom
+ * job id that is an integer ("Custom Id cannot be integers"), which 12 random hex characters are once in ~280 draws.
+ */
+export function newJobId(): string {
+  for (;;) {
+    const id = randomUUID().replaceAll('-', '').slice(0, 12);
+    if (/\D/.test(id)) return id;
+  }
+}
 
 /** A job the process is running: who asked, how to stop it, and what to run again on Retry. */
 export interface RunningJob<R> {
