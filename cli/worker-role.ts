@@ -46,5 +46,6 @@ export async function startWorkerRole(config: Config, options: BotOptions, logge
       return;
     }
     await platformJobs.runQueued(job as never, signal);
-  }, { concurrency: config.maxConcurrent, logger, timings: { lockMs: config.queueLockMs, stalledCheckMs: Math.max(1_000, config.queueLockMs / 2), maxStalled: 3 } });
+  }, {
+    concurrency: config.maxConcurrent, logger, onAbandoned: async (job) => jobs[job.platform]?.endAbandoned(job as never), timings: { lockMs: config.queueLockMs, stalledCheckMs: Math.max(1_000, config.queueLockMs / 2), maxStalled: 3 } });
 }

@@ -7,7 +7,7 @@ import type { TranslationAsk } from '../plan.js';
 import { EditBudgets, type EditBudgetLimits, type WriteBudgets } from '../reply/edit-budget.js';
 import type { Platform, ServerSettings } from '../store/types.js';
 import { runChatJob } from './chat-job.js';
-import { journaledSurface, recoverInterrupted } from './journal.js';
+import { endInterrupted, journaledSurface, recoverInterrupted } from './journal.js';
 import { JobRegistry, newJobId, type RunningJob } from './job-registry.js';
 import { stopError, type JobQueue, type QueuedJob } from '../queue/job-queue.js';
 import { NOTICES } from './notices.js';
@@ -151,6 +151,18 @@ export class ChatJobs<P> {
     if (signal.aborted) stop();
     signal.addEventListener('abort', stop, { once: true });
     return started.done.finally(() => signal.removeEventListener('abort', stop));
+  }
+
+  /**
+   * Worker role: a queued job that every worker taking it died on (the queue gave up on it): its reply ends as
+   * interrupted, with its text and Retry, so it never stays "translating…".
+   */
+  async endAbandoned(queued: QueuedJob<P>): Promise<void> {
+    const entry = await this.store?.journal.get<P>(queued.jobId);
+    const log = this.options.deps.logger;
+    log.warn({ jobId: queued.jobId }, 'every worker that took this job stopped: its reply ends as interrupted');
+    await endInterrupted(this.store!.journal, entry ?? { ...queued, owner: `queue:${queued.platform}`, messages: [], startedAt: queued.enqueuedAt },
+      (e) => this.options.surfaceFor(e.place, e.jobId), () => undefined, log, () => this.clock.now());
   }
 
   /** On start: replies this process left "translating…" (killed, or stopped) end as interrupted, with Retry. */

@@ -73,28 +73,39 @@ export async function recoverInterrupted<P>(
 ): Promise<number> {
   const entries = await journal.list<P>(owner);
   let finished = 0;
-  for (const entry of entries) {
-    try {
-      const surface = surfaceFor(entry);
-      const until = surface.writableUntil;
-      if (until !== undefined && now() >= until + 60_000) {
-        log.info({ jobId: entry.jobId }, 'interrupted reply can no longer be written (its token expired); dropped');
-        continue;
-      }
-      if (entry.header) surface.setHeader(entry.header);
-      remember(entry);
-      const outcome = { status: 'failed' as const, error: new TranslateError('INTERRUPTED') };
-      const views = Object.entries(entry.views ?? {}).sort(([, a], [, b]) => a.part - b.part);
-      const last = views.at(-1);
-      if (last) await surface.edit(last[0], { part: last[1].part, text: last[1].text, final: true, continued: false, outcome });
-      else await surface.post({ part: 0, text: '', final: true, continued: false, outcome });
-      finished++;
-    } catch (err) {
-      log.warn({ err, jobId: entry.jobId }, 'could not finish an interrupted reply; dropped');
-    } finally {
-      await journal.remove(entry.jobId).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
-    }
-  }
+  for (const entry of entries) if (await endInterrupted(journal, entry, surfaceFor, remember, log, now)) finished++;
   if (entries.length) log.info({ found: entries.length, finished }, 'interrupted replies finished');
   return finished;
+}
+
+/**
+ * Ends one journaled reply as "interrupted" (text kept, Retry offered) and removes its entry, whatever happens: see
+ * `recoverInterrupted`. Also used for a job of the shared queue that no worker could finish (every worker that took
+ * it died). True when the reply was updated.
+ */
+export async function endInterrupted<P>(
+  journal: JobJournal, entry: JournalEntry<P>, surfaceFor: (entry: JournalEntry<P>) => ChatSurface<string>,
+  remember: (entry: JournalEntry<P>) => void, log: Logger, now: () => number = Date.now,
+): Promise<boolean> {
+  try {
+    const surface = surfaceFor(entry);
+    const until = surface.writableUntil;
+    if (until !== undefined && now() >= until + 60_000) {
+      log.info({ jobId: entry.jobId }, 'interrupted reply can no longer be written (its token expired); dropped');
+      return false;
+    }
+    if (entry.header) surface.setHeader(entry.header);
+    remember(entry);
+    const outcome = { status: 'failed' as const, error: new TranslateError('INTERRUPTED') };
+    const views = Object.entries(entry.views ?? {}).sort(([, a], [, b]) => a.part - b.part);
+    const last = views.at(-1);
+    if (last) await surface.edit(last[0], { part: last[1].part, text: last[1].text, final: true, continued: false, outcome });
+    else await surface.post({ part: 0, text: '', final: true, continued: false, outcome });
+    return true;
+  } catch (err) {
+    log.warn({ err, jobId: entry.jobId }, 'could not finish an interrupted reply; dropped');
+    return false;
+  } finally {
+    await journal.remove(entry.jobId).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
+  }
 }

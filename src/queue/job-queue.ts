@@ -1,4 +1,4 @@
-import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TranslateError } from '../errors.js';
 import type { ChatJobRequest } from '../jobs/types.js';
@@ -133,7 +133,8 @@ export interface QueueWorker {
  * for a translation's own failure: that is shown in the reply).
  */
 export async function startQueueWorker(
-  url: string, handler: JobHandler, options: { concurrency: number; prefix?: string; timings?: QueueTimings; logger: Logger },
+  url: string, handler: JobHandler,
+  options: { concurrency: number; prefix?: string; timings?: QueueTimings; logger: Logger; onAbandoned?: (job: QueuedJob) => Promise<void> },
 ): Promise<QueueWorker> {
   const prefix = options.prefix ?? 'lt';
   const timings = options.timings ?? DEFAULT_TIMINGS;
@@ -166,6 +167,17 @@ export async function startQueueWorker(
   });
   worker.on('error', (err) => log.warn({ err }, 'queue worker error'));
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'a worker died with this job: it goes to another worker'));
+  // BullMQ gives up on a job whose workers died more than `maxStalled` times (its stalled check fails it, and only the
+  // queue's event stream says so): its reply must still end. Every worker hears it; the first to claim it ends it.
+  const events = new QueueEvents(QUEUE_NAME, { connection: { url } as never, prefix });
+  events.on('failed', ({ jobId, failedReason }) => {
+    if (!/stalled/i.test(failedReason) || !options.onAbandoned) return;
+    void (async () => {
+      if (!(await connection.set(`${prefix}:abandoned:${jobId}`, '1', 'EX', 3600, 'NX'))) return;
+      const job = await Job.fromId<QueuedJob>(worker as never, jobId);
+      if (job) await options.onAbandoned!(job.data);
+    })().catch((e: unknown) => log.error({ err: e, jobId }, 'could not end an abandoned job'));
+  });
   await subscriber.subscribe(`${prefix}:cancels`);
   subscriber.on('message', (_channel, jobId: string) => void worker.cancelJob(jobId, 'cancel'));
   await worker.waitUntilReady();
@@ -185,6 +197,7 @@ export async function startQueueWorker(
     },
     async close() {
       await worker.close(true).catch(() => undefined);
+      await events.close().catch(() => undefined);
       subscriber.disconnect();
       connection.disconnect();
     },

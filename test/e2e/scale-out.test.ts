@@ -16,15 +16,40 @@ import { testRedisUrl } from '../support/redis-url.js';
 const BIN = resolve(import.meta.dirname, '../../bin/livetranslate.js');
 const TEXT = 'Every accepted translation ends once, where it was asked for, whichever process dies on the way. ';
 
-interface Proc { name: string; child: ChildProcess; log: () => string }
+interface Proc { name: string; child: ChildProcess; log: () => string; lines: LogLine[] }
 
-const parse = (log: string) => log.split('\n').flatMap((l) => {
-  try {
-    return [JSON.parse(l) as { msg?: string; jobId?: string; port?: number }];
-  } catch {
-    return [];
+interface LogLine { msg?: string; jobId?: string; port?: number }
+
+/** A process's JSON log lines, parsed once each (the tests poll them often while the emulators serve the bots). */
+function logOf(stream: NodeJS.ReadableStream): { lines: LogLine[]; text: () => string } {
+  const lines: LogLine[] = [];
+  let text = '';
+  let partial = '';
+  stream.on('data', (b: Buffer) => {
+    text += b.toString();
+    const parts = (partial + b.toString()).split('\n');
+    partial = parts.pop()!;
+    for (const l of parts) {
+      try {
+        lines.push(JSON.parse(l) as LogLine);
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  return { lines, text: () => text };
+}
+
+/** Polls `check` every 100 ms (not the emulator's 10 ms: these checks read logs) until it returns a value. */
+async function poll<T>(check: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
-});
+}
 
 describe('gateway + workers on the shared queue (real processes, real Redis)', () => {
   let discord: DiscordEmulator;
@@ -54,24 +79,24 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
   });
   afterAll(async () => {
     if (process.env.SCALE_OUT_LOGS) for (const p of procs) (await import('node:fs')).writeFileSync(`/tmp/${p.name}.log`, p.log());
-    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await discord.close();
     await model.close();
   });
 
   async function start(name: string, role: 'gateway' | 'worker'): Promise<Proc> {
     const child = spawn(process.execPath, [BIN, 'start'], { env: { ...env, LIVETRANSLATE_ROLE: role, LIVETRANSLATE_INSTANCE: name }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
-    const proc = { name, child, log: () => log };
+    const log = logOf(child.stderr!);
+    const proc = { name, child, log: log.text, lines: log.lines };
     procs.push(proc);
-    await discord.waitFor(() => parse(log).find((l) => l.msg === 'livetranslate running') ?? (child.exitCode !== null ? (() => {
-      throw new Error(`${name} exited: ${log}`);
-    })() : undefined), 30_000);
+    await poll(() => {
+      if (child.exitCode !== null) throw new Error(`${name} exited: ${log.text()}`);
+      return log.lines.some((l) => l.msg === 'livetranslate running');
+    }, 30_000, `${name} to start`);
     return proc;
   }
 
-  const jobsOf = (p: Proc) => new Set(parse(p.log()).filter((l) => l.msg === 'translating' && l.jobId).map((l) => l.jobId!));
+  const jobsOf = (p: Proc) => new Set(p.lines.filter((l) => l.msg === 'translating' && l.jobId).map((l) => l.jobId!));
   const finished = (h: InteractionHandle) => {
     const o = discord.interaction(h).original;
     return o && /characters/.test(o.content) && !o.content.includes('translating…') ? o : undefined;
@@ -87,9 +112,11 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
         userId: user.id, channelId: channel.id, name: 'translate', options: { to: 'en' },
         attachments: { file: { name: `n${i}.wav`, data: fixtures.wav(1 + i / 10), contentType: 'audio/wav' } },
       }));
+      // the emulators run in this process: let them serve the gateway's acknowledgement before the next command
+      await poll(() => discord.interaction(handles.at(-1)!).responses.length > 0, 10_000, 'the acknowledgement');
     }
     // wait until the workers are streaming, then kill the busier one
-    await discord.waitFor(() => (jobsOf(workers[0]!).size + jobsOf(workers[1]!).size >= 4 && handles.some((h) => discord.interaction(h).original?.content.includes('Every accepted')) ? true : undefined), 30_000);
+    await poll(() => jobsOf(workers[0]!).size + jobsOf(workers[1]!).size >= 4 && handles.some((h) => discord.interaction(h).original?.content.includes('Every accepted')), 30_000, 'the workers to stream');
     const victim = jobsOf(workers[0]!).size >= jobsOf(workers[1]!).size ? workers[0]! : workers[1]!;
     const survivor = victim === workers[0] ? workers[1]! : workers[0]!;
     const held = [...jobsOf(victim)];
@@ -97,19 +124,19 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
     victim.child.kill('SIGKILL');
     await new Promise((r) => victim.child.once('exit', r));
 
-    const replies = await discord.waitFor(() => {
+    const replies = await poll(() => {
       const done = handles.map(finished);
       return done.every(Boolean) ? done.map((o) => o!) : undefined;
-    }, 90_000);
+    }, 90_000, 'every reply to finish');
     for (const reply of replies) {
       expect(reply.content).toContain(TEXT.repeat(2).trim());
       expect(reply.content).not.toMatch(/interrupted|moved to another worker/);
     }
     // the jobs the dead worker held were taken over by the survivor, on the same replies
-    const takenOver = parse(survivor.log()).filter((l) => l.msg === 'taking over a job whose worker stopped').map((l) => l.jobId);
-    expect(takenOver.sort()).toEqual(expect.arrayContaining(held.filter((id) => !parse(victim.log()).some((l) => l.jobId === id && l.msg === 'done'))));
+    const takenOver = survivor.lines.filter((l) => l.msg === 'taking over a job whose worker stopped').map((l) => l.jobId);
+    expect(takenOver.sort()).toEqual(expect.arrayContaining(held.filter((id) => !victim.lines.some((l) => l.jobId === id && l.msg === 'done'))));
     // exactly one voice message per reply, and no reply posted twice
-    await discord.waitFor(() => replies.every((r) => discord.messages(channel.id).some((m) => m.voiceMessage && m.referencedMessageId === r.id)) || undefined, 30_000);
+    await poll(() => replies.every((r) => discord.messages(channel.id).some((m) => m.voiceMessage && m.referencedMessageId === r.id)), 30_000, 'a voice message under every reply');
     await new Promise((r) => setTimeout(r, 1_000)); // a second voice note would arrive now
     for (const reply of replies) {
       expect(discord.messages(channel.id).filter((m) => m.voiceMessage && m.referencedMessageId === reply.id)).toHaveLength(1);
@@ -118,5 +145,47 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
     expect(discord.messages(channel.id).filter((m) => m.authorId !== user.id)).toHaveLength(16);
     expect(discord.rateLimited).toHaveLength(0);
     expect(gateway.child.exitCode).toBeNull();
+  }, 180_000);
+
+  it('SIGTERM a worker with jobs running: it hands them back and they finish on another worker, on the same replies', async () => {
+    const busy = await start('worker-3', 'worker');
+    const others = procs.filter((p) => p.name.startsWith('worker') && p !== busy && p.child.exitCode === null && p.child.signalCode === null);
+    // the new worker is the only one, so it holds every job
+    for (const p of others) {
+      p.child.kill('SIGTERM');
+      await new Promise((r) => p.child.once('exit', r));
+    }
+    // slow enough that the jobs are still streaming once a second worker is up
+    model.configure({ text: TEXT.repeat(2), chunkDelayMs: 800, audioSeconds: 1 });
+    const handles: InteractionHandle[] = [];
+    for (let i = 0; i < 3; i++) {
+      handles.push(await discord.slashCommand({
+        userId: user.id, channelId: channel.id, name: 'translate', options: { to: 'en' },
+        attachments: { file: { name: `t${i}.wav`, data: fixtures.wav(2 + i / 10), contentType: 'audio/wav' } },
+      }));
+      // the emulators run in this process: let them serve the gateway's acknowledgement before the next command
+      await poll(() => discord.interaction(handles.at(-1)!).responses.length > 0, 10_000, 'the acknowledgement');
+    }
+    await poll(() => jobsOf(busy).size >= 3 && handles.every((h) => discord.interaction(h).original?.content.includes('Every accepted')), 30_000, 'worker-3 to stream every job');
+    const spare = await start('worker-4', 'worker');
+    busy.child.kill('SIGTERM');
+    expect(await new Promise((r) => busy.child.once('exit', r))).toBe(0);
+    // what was still running when it stopped was handed back (on a loaded machine some may have finished first)
+    const handedBack = busy.lines.filter((l) => l.msg === 'failed' && (l as { code?: string }).code === 'HANDED_BACK').map((l) => l.jobId);
+    expect(handedBack.length).toBeGreaterThan(0);
+    const replies = await poll(() => {
+      const done = handles.map(finished);
+      return done.every(Boolean) ? done.map((o) => o!) : undefined;
+    }, 60_000, 'every reply to finish');
+    for (const reply of replies) {
+      expect(reply.content).toContain(TEXT.repeat(2).trim());
+      expect(reply.content).not.toMatch(/interrupted|moved to another worker/);
+    }
+    expect(spare.lines.filter((l) => l.msg === 'taking over a job whose worker stopped').map((l) => l.jobId).sort()).toEqual(handedBack.sort());
+    await poll(() => replies.every((r) => discord.messages(channel.id).some((m) => m.voiceMessage && m.referencedMessageId === r.id)), 30_000, 'a voice message under every reply');
+    for (const reply of replies) {
+      expect(discord.messages(channel.id).filter((m) => m.voiceMessage && m.referencedMessageId === reply.id)).toHaveLength(1);
+    }
+    expect(discord.rateLimited).toHaveLength(0);
   }, 180_000);
 });
