@@ -5,7 +5,7 @@ import type { Logger } from '../../src/logger.js';
 import { platformHostsFetch } from '../../src/media/url-policy.js';
 import { EDIT_LIMITS } from '../../src/reply/edit-budget.js';
 import { platformJobOptions, type BotOptions } from '../bot-options.js';
-import { DiscordReplySurface, type ReplyPlace } from './reply-surface.js';
+import { DiscordReplySurface, webhookRest, WireWatch, type ReplyPlace } from './reply-surface.js';
 
 /** Where Discord serves attachments (and, for an emulator or proxy, the REST host itself). */
 function discordFileHosts(apiUrl: string): string[] {
@@ -18,10 +18,14 @@ function discordFileHosts(apiUrl: string): string[] {
  */
 export function discordChatJobs(options: BotOptions & { apiUrl: string }, rest: REST, log: Logger): ChatJobs<ReplyPlace> {
   const clock = options.clock ?? systemClock;
+  // interaction webhook routes outside the bot's global limit, as Discord counts them (see `webhookRest`)
+  const wire = new WireWatch();
+  const webhooks = webhookRest(options.apiUrl, wire);
+  webhooks.on('rateLimited', () => options.metrics?.rateLimited('discord'));
   return new ChatJobs<ReplyPlace>({
     ...platformJobOptions(options, 'discord', platformHostsFetch(discordFileHosts(options.apiUrl)), log),
     limits: EDIT_LIMITS.discordChannel,
-    surfaceFor: (place, jobId) => new DiscordReplySurface(rest, place, jobId, clock),
+    surfaceFor: (place, jobId) => new DiscordReplySurface(rest, place, jobId, clock, webhooks, wire),
     // Discord limits edits per channel (bot token) and per interaction webhook
     scopeOf: (place) => (place.kind === 'interaction' ? `webhook:${place.token.slice(-16)}` : `channel:${place.channelId}`),
   });

@@ -1,4 +1,4 @@
-import { DiscordAPIError, MessageFlags, Routes, type RawFile, type REST } from 'discord.js';
+import { DefaultRestOptions, DiscordAPIError, MessageFlags, REST, Routes, type RawFile } from 'discord.js';
 import type { VoiceNote } from '../../src/audio/voice-encoder.js';
 import type { Clock } from '../../src/clock.js';
 import type { ChatSurface, ReplyHeader } from '../../src/jobs/types.js';
@@ -21,6 +21,54 @@ export type ReplyPlace =
  */
 export const INTERACTION_HANDOFF_MS = 14 * 60_000;
 
+/**
+ * The REST client for interaction webhook routes (`/webhooks/{app}/{token}…`: the reply, its follow-ups, a private
+ * reply's audio file). Discord does not count those against the bot's global limit (50 requests a second), but
+ * @discordjs/rest counts every request a REST instance makes, whatever its `auth`: `globalRemaining` and
+ * `globalReset` live on the instance (the manager) and each handler's `runRequest` takes one from them before
+ * sending (2.6.3, dist/index.mjs). On the bot's instance, a busy queue of replies would delay the bot's own calls
+ * (and the reverse). So webhook routes get an instance of their own: no token at all (they are sent `auth: false`,
+ * and a 401 there cannot clear the bot's), no global limit of its own (`globalRequestsPerSecond: Infinity`), its
+ * own handler queues and per-route buckets (each token's 5 edits per 5 s, as Discord's headers say), and a 429
+ * still waited out (a global 429 Discord sends pauses only this instance, until its Retry-After).
+ *
+ * `wire` is told when each request actually leaves (after any bucket wait inside @discordjs/rest).
+ */
+export function webhookRest(apiUrl: string, wire?: WireWatch): REST {
+  return new REST({ api: apiUrl, globalRequestsPerSecond: Infinity, ...(wire ? { makeRequest: wire.makeRequest } : {}) });
+}
+
+/**
+ * Says when a request of a REST instance is on the wire: @discordjs/rest may hold a request in its bucket queue (a
+ * route's remaining count at 0 until its reset, plus its 50 ms offset) after the caller issued it. A reply's final
+ * edit held there while its voice message goes out on another route would show the voice note first: the surface
+ * waits for the final edit to be on the wire (not for its answer) before posting what follows the reply.
+ */
+export class WireWatch {
+  private waiters: { method: string; path: string; resolve: () => void }[] = [];
+
+  readonly makeRequest: typeof DefaultRestOptions.makeRequest = (url, init) => {
+    const method = (init.method ?? 'GET').toUpperCase();
+    const path = new URL(url).pathname;
+    const due = this.waiters.filter((w) => w.method === method && path.endsWith(w.path));
+    if (due.length) this.waiters = this.waiters.filter((w) => !due.includes(w));
+    for (const w of due) w.resolve();
+    return DefaultRestOptions.makeRequest(url, init);
+  };
+
+  /** Resolves when the next `method` request to a URL ending in `path` (a `Routes.*` path) is sent. */
+  sent(method: string, path: string): Promise<void> {
+    return new Promise((resolve) => this.waiters.push({ method, path, resolve }));
+  }
+
+  /** Stops waiting for `sent` (the request settled first, e.g. it failed before being sent). */
+  drop(path: string): void {
+    const gone = this.waiters.filter((w) => w.path === path);
+    this.waiters = this.waiters.filter((w) => w.path !== path);
+    for (const w of gone) w.resolve();
+  }
+}
+
 interface Posted { id: string }
 
 const VOICE_FILE = 'voice-message.ogg';
@@ -36,11 +84,23 @@ export class DiscordReplySurface implements ChatSurface<string> {
   /** First message of the reply (where the voice note replies to). */
   private firstId: string | undefined;
 
+  /**
+   * The reply's final edit: resolved once it is on the wire (see `WireWatch`) or settled; what follows the reply
+   * (voice note, file, notice) is posted after it.
+   */
+  private finalOut: Promise<void> | undefined;
+
+  /**
+   * `webhooks`: the REST client for interaction webhook routes (see `webhookRest`), default `rest`; `wire` its
+   * `WireWatch`, if it has one.
+   */
   constructor(
     private readonly rest: REST,
     private readonly place: ReplyPlace,
     private readonly jobId: string,
     private readonly clock: Clock,
+    private readonly webhooks: REST = rest,
+    private readonly wire?: WireWatch,
   ) {}
 
   get writableUntil(): number | undefined {
@@ -64,9 +124,9 @@ export class DiscordReplySurface implements ChatSurface<string> {
       const replyTo = this.firstId ?? (p.kind === 'channel' ? p.replyTo : undefined);
       posted = await this.postToChannel(body, replyTo);
     } else if (view.part === 0 && p.original === 'deferred') {
-      posted = (await this.rest.patch(Routes.webhookMessage(p.applicationId, p.token, '@original'), { body, auth: false })) as Posted;
+      posted = (await this.webhooks.patch(Routes.webhookMessage(p.applicationId, p.token, '@original'), { body, auth: false })) as Posted;
     } else {
-      posted = (await this.rest.post(Routes.webhook(p.applicationId, p.token), {
+      posted = (await this.webhooks.post(Routes.webhook(p.applicationId, p.token), {
         body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 }, query: new URLSearchParams({ wait: 'true' }), auth: false,
       })) as Posted;
     }
@@ -77,8 +137,24 @@ export class DiscordReplySurface implements ChatSurface<string> {
   async edit(message: string, view: ReplyView): Promise<void> {
     const body = renderView(view, this.header, this.jobId);
     const p = this.place;
-    if (p.kind === 'channel' || this.useBotToken()) await this.rest.patch(Routes.channelMessage(p.channelId, message), { body });
-    else await this.rest.patch(Routes.webhookMessage(p.applicationId, p.token, message), { body, auth: false });
+    let edit: Promise<unknown>;
+    let onWire: Promise<void> | undefined;
+    if (p.kind === 'channel' || this.useBotToken()) {
+      edit = this.rest.patch(Routes.channelMessage(p.channelId, message), { body });
+    } else {
+      const route = Routes.webhookMessage(p.applicationId, p.token, message);
+      if (view.final && !view.continued && this.wire) onWire = this.wire.sent('PATCH', route);
+      edit = this.webhooks.patch(route, { body, auth: false });
+      if (onWire) void edit.finally(() => this.wire!.drop(route)).catch(() => undefined);
+    }
+    // the bot's own client says nothing of when a request leaves its queue: there, what follows waits for the answer
+    if (view.final && !view.continued) this.finalOut = onWire ?? edit.then(() => undefined, () => undefined);
+    await edit;
+  }
+
+  /** What follows the reply goes out once its final edit is on its way (see `finalOut`). */
+  private async afterReply(): Promise<void> {
+    await this.finalOut;
   }
 
   /** A channel message with the bot token, replying to `replyTo` when given. */
@@ -93,10 +169,11 @@ export class DiscordReplySurface implements ChatSurface<string> {
   }
 
   async postVoiceNote(note: VoiceNote): Promise<void> {
+    await this.afterReply();
     const p = this.place;
     if (p.kind === 'interaction' && p.ephemeral) {
       // voice messages cannot be ephemeral: the private copy is a plain audio file only the requester sees
-      await this.rest.post(Routes.webhook(p.applicationId, p.token), {
+      await this.webhooks.post(Routes.webhook(p.applicationId, p.token), {
         files: [{ name: 'translation.ogg', data: note.ogg, contentType: 'audio/ogg' }],
         body: { content: '🔊 Translated speech', flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } }, auth: false,
       });
@@ -128,9 +205,10 @@ export class DiscordReplySurface implements ChatSurface<string> {
 
   /** A message after the reply: a follow-up while the interaction lasts, else a channel reply to the first part. */
   private async postExtra(body: object, files?: RawFile[]): Promise<void> {
+    await this.afterReply();
     const p = this.place;
     if (p.kind === 'interaction' && !this.useBotToken()) {
-      await this.rest.post(Routes.webhook(p.applicationId, p.token), { ...(files ? { files } : {}), body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 }, auth: false });
+      await this.webhooks.post(Routes.webhook(p.applicationId, p.token), { ...(files ? { files } : {}), body: { ...body, flags: p.ephemeral ? MessageFlags.Ephemeral : 0 }, auth: false });
     } else {
       await this.postToChannel(body, this.firstId, files);
     }

@@ -1,4 +1,4 @@
-import type { webApi } from '@slack/bolt';
+import { webApi } from '@slack/bolt';
 import { ChatJobs } from '../../src/jobs/chat-jobs.js';
 import type { Logger } from '../../src/logger.js';
 import { platformHostsFetch } from '../../src/media/url-policy.js';
@@ -14,11 +14,17 @@ import { SlackReplySurface, type SlackPlace, type StreamingSupport } from './rep
 export function slackChatJobs(
   options: BotOptions & { botToken: string; apiUrl: string }, client: webApi.WebClient, streaming: StreamingSupport, log: Logger,
 ): ChatJobs<SlackPlace> {
+  // chat.startStream / stopStream through a client of their own that hands a 429 back to the reply (which waits it
+  // out, see SlackReplySurface), instead of pausing the shared client's queue for every reply of the process
+  const streamClient = new webApi.WebClient(options.botToken, {
+    slackApiUrl: options.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000 },
+  });
+  streamClient.on(webApi.WebClientEvent.RATE_LIMITED, () => options.metrics?.rateLimited('slack'));
   return new ChatJobs<SlackPlace>({
     ...platformJobOptions(options, 'slack', platformHostsFetch(['files.slack.com', new URL(options.apiUrl).host]), log),
     authorize: withBotToken(options.botToken),
     limits: EDIT_LIMITS.slackWorkspace,
-    surfaceFor: (place, jobId) => new SlackReplySurface(client, place, jobId, streaming, options.intake.ffmpegPath),
+    surfaceFor: (place, jobId) => new SlackReplySurface(client, place, jobId, streaming, options.intake.ffmpegPath, streamClient),
     scopeOf: (place) => `team:${place.teamId}`,
   });
 }

@@ -1,8 +1,10 @@
 import type { webApi } from '@slack/bolt';
 import { voiceNoteToMp3 } from '../../src/audio/mp3.js';
+import { StreamingMp3 } from '../../src/audio/mp3-stream.js';
 import type { VoiceNote } from '../../src/audio/voice-encoder.js';
-import type { ChatSurface, ReplyHeader } from '../../src/jobs/types.js';
-import type { ReplyView } from '../../src/reply/types.js';
+import type { ChatSurface, ReplyHeader, SpeechFeed } from '../../src/jobs/types.js';
+import { EditBudgets, type EditBudgetLimits } from '../../src/reply/edit-budget.js';
+import type { ReplyView, WritePriority } from '../../src/reply/types.js';
 import { layoutReply } from '../../src/reply/layout.js';
 import { bodyText, closingText, escapeMrkdwn, renderMessage, TEXT_LIMIT } from './render.js';
 
@@ -15,9 +17,46 @@ export interface SlackPlace {
   userId: string;
 }
 
-/** Which workspaces refused native streaming (remembered for the process's life, per workspace). */
+/**
+ * chat.startStream and chat.stopStream are Tier 2 (20+ per minute per workspace, each method on its own), well below
+ * chat.update's 50 and appendStream's 100: each has a budget of its own per workspace (this process's window).
+ */
+export const STREAM_METHOD_LIMITS: EditBudgetLimits = { writes: 20, perMs: 60_000 };
+
+/**
+ * A reply waits this long at most for a chat.startStream (its budget, or a 429's Retry-After) before it posts and
+ * edits instead (this reply only: the workspace keeps streaming). Its first message should not wait a minute.
+ */
+export const STREAM_START_MAX_WAIT_MS = 5_000;
+
+/** A chat.stopStream refused with 429 is tried again after its Retry-After, this many times. */
+const STOP_TRIES = 5;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The Web API's 429 (with `rejectRateLimitedCalls`): its Retry-After in ms, else undefined. */
+function rateLimitedFor(err: unknown): number | undefined {
+  const e = err as { code?: string; retryAfter?: number };
+  return e?.code === 'slack_webapi_rate_limited_error' ? Math.max(0, (e.retryAfter ?? 1) * 1000) : undefined;
+}
+
+/**
+ * Per workspace: whether it refused native streaming (remembered for the process's life), and the budgets of
+ * chat.startStream and chat.stopStream (see `STREAM_METHOD_LIMITS`). One per process, shared by every reply.
+ */
 export class StreamingSupport {
   private readonly refused = new Set<string>();
+  private readonly budgets: Record<'start' | 'stop', EditBudgets>;
+
+  constructor(limits: EditBudgetLimits = STREAM_METHOD_LIMITS) {
+    this.budgets = { start: new EditBudgets(limits), stop: new EditBudgets(limits) };
+  }
+
+  /** Waits for one call of chat.startStream / chat.stopStream in `teamId`; rejects when `signal` aborts first. */
+  acquire(teamId: string, method: 'start' | 'stop', priority: WritePriority, signal?: AbortSignal): Promise<void> {
+    return this.budgets[method].get(teamId).acquire(priority, signal);
+  }
+
   /** Workspaces remembered (one entry per workspace that refused; bounded by the workspaces the bot is in). */
   get size(): number {
     return this.refused.size;
@@ -55,12 +94,21 @@ export class SlackReplySurface implements ChatSurface<string> {
   /** The thread everything after the first message goes into. */
   private thread: string | undefined;
 
+  /** The MP3 being encoded while the speech streams in (see `openSpeech`). */
+  private speech: StreamingMp3 | undefined;
+
+  /**
+   * `streamClient` makes the chat.startStream / stopStream calls: a client with `rejectRateLimitedCalls`, so that a
+   * 429 there comes back here to be waited out (rather than pausing the shared client's whole queue for every
+   * reply); default `client`.
+   */
   constructor(
     private readonly client: webApi.WebClient,
     private readonly place: SlackPlace,
     private readonly jobId: string,
     private readonly streaming: StreamingSupport,
     private readonly ffmpegPath: string | undefined,
+    private readonly streamClient: webApi.WebClient = client,
   ) {
     this.channel = place.channelId;
     this.thread = place.threadTs;
@@ -81,11 +129,7 @@ export class SlackReplySurface implements ChatSurface<string> {
 
   async post(view: ReplyView): Promise<string> {
     if (this.thread && this.streaming.allowed(this.place.teamId)) {
-      const started = await this.startStream(view).catch(() => {
-        // any refusal (the feature's error name is not documented): post + update, remembered per workspace
-        this.streaming.refuse(this.place.teamId);
-        return undefined;
-      });
+      const started = await this.startStreamWithin(view, STREAM_START_MAX_WAIT_MS);
       if (started) return started;
     }
     const body = renderMessage(view, this.header, this.jobId);
@@ -110,16 +154,58 @@ export class SlackReplySurface implements ChatSurface<string> {
     if (view.final) {
       const ending = [view.continued ? '_continued below_' : view.overflow ? '_the rest is in translation.txt below_' : '', closingText(layoutReply(view, this.header, this.jobId))].filter(Boolean).join('\n');
       const markdown = [delta, ending ? `\n\n${ending}` : ''].join('');
-      await this.client.chat.stopStream({ channel: this.channel, ts, ...(markdown ? { markdown_text: markdown } : {}) });
+      await this.stopStream(ts, markdown);
     } else if (delta) {
       await this.client.chat.appendStream({ channel: this.channel, ts, markdown_text: delta });
+    }
+  }
+
+  /**
+   * A natively streamed first message, waiting up to `maxWaitMs` for the workspace's startStream budget or a 429's
+   * Retry-After (a wait, not a refusal). Undefined: post + update instead — for this reply only when it was the
+   * wait, for the workspace from now on when Slack refused streaming itself (the feature's error name is not
+   * documented, so any other error counts as that).
+   */
+  private async startStreamWithin(view: ReplyView, maxWaitMs: number): Promise<string | undefined> {
+    const until = Date.now() + maxWaitMs;
+    for (;;) {
+      const left = until - Date.now();
+      const granted = left > 0 && await this.streaming.acquire(this.place.teamId, 'start', view.final ? 'final' : 'normal', AbortSignal.timeout(left))
+        .then(() => true, () => false);
+      if (!granted) return undefined;
+      try {
+        return await this.startStream(view);
+      } catch (err) {
+        const wait = rateLimitedFor(err);
+        if (wait === undefined) {
+          this.streaming.refuse(this.place.teamId);
+          return undefined;
+        }
+        if (Date.now() + wait >= until) return undefined;
+        await sleep(wait);
+      }
+    }
+  }
+
+  /** chat.stopStream within its own budget, a 429 waited out and tried again (the message must not stay streaming). */
+  private async stopStream(ts: string, markdown: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await this.streaming.acquire(this.place.teamId, 'stop', 'final');
+      try {
+        await this.streamClient.chat.stopStream({ channel: this.channel, ts, ...(markdown ? { markdown_text: markdown } : {}) });
+        return;
+      } catch (err) {
+        const wait = rateLimitedFor(err);
+        if (wait === undefined || attempt >= STOP_TRIES) throw err;
+        await sleep(wait);
+      }
     }
   }
 
   private async startStream(view: ReplyView): Promise<string> {
     const recipients = isDm(this.channel) ? {} : { recipient_user_id: this.place.userId, recipient_team_id: this.place.teamId };
     const text = this.streamText(view);
-    const res = await this.client.chat.startStream({ channel: this.channel, thread_ts: this.thread!, markdown_text: text, ...recipients });
+    const res = await this.streamClient.chat.startStream({ channel: this.channel, thread_ts: this.thread!, markdown_text: text, ...recipients });
     const handle = `${STREAM}${res.ts as string}`;
     this.modes.set(handle, { kind: 'stream', textLen: view.text.length });
     if (view.final) await this.edit(handle, view);
@@ -147,8 +233,33 @@ export class SlackReplySurface implements ChatSurface<string> {
     }
   }
 
+  /**
+   * The speech as it streams in goes into an ffmpeg MP3 encoder started with its first chunk, so that once the model
+   * ends only a few ms of flushing are left (see `StreamingMp3`). No ffmpeg: nothing (the Ogg file is shared).
+   */
+  openSpeech(sampleRate: number): SpeechFeed | undefined {
+    if (!this.ffmpegPath) return undefined;
+    this.speech?.abort();
+    const mp3 = new StreamingMp3(this.ffmpegPath, sampleRate);
+    this.speech = mp3;
+    return { write: (pcm) => mp3.write(pcm), end: () => mp3.end(), abort: () => mp3.abort() };
+  }
+
+  /** The MP3 made while the speech streamed, if it is this note's speech (same samples); else undefined. */
+  private async streamedMp3(note: VoiceNote): Promise<Buffer | undefined> {
+    const streamed = this.speech;
+    this.speech = undefined;
+    if (!streamed) return undefined;
+    if (streamed.samples !== note.samples || streamed.sampleRate !== note.sampleRate) {
+      streamed.abort();
+      return undefined;
+    }
+    streamed.end();
+    return (await streamed.result)?.mp3;
+  }
+
   async postVoiceNote(note: VoiceNote): Promise<void> {
-    const mp3 = await voiceNoteToMp3(note, this.ffmpegPath);
+    const mp3 = (await this.streamedMp3(note)) ?? (await voiceNoteToMp3(note, this.ffmpegPath));
     const language = this.header?.targetName ?? 'translation';
     await this.upload(mp3 ? 'translation.mp3' : 'translation.ogg', mp3 ?? note.ogg, `Translated speech (${language}, ${note.durationSecs.toFixed(1)} s)`);
   }

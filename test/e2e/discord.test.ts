@@ -25,6 +25,11 @@ describe('Discord: /translate', () => {
     const text = 'Good morning everyone. The meeting moves to three o’clock. Please bring the draft.';
     s.model.configure({ text, audioSeconds: 2.5, chunkDelayMs: 60 });
     const voicesBefore = botMessages(s).filter((m) => m.voiceMessage).length;
+    // what goes through the bot's own REST client (the one discord.js holds to the 50/s global limit)
+    const counted: string[] = [];
+    const onResponse = (request: { method: string; path: string }) => counted.push(`${request.method.toUpperCase()} ${request.path}`);
+    s.bot.client.rest.on('response', onResponse);
+    const callsBefore = s.discord.calls.length;
     const h = await s.discord.slashCommand({ userId: s.alice.id, channelId: s.channel.id, name: 'translate', options: { to: 'en', from: 'zh' }, attachments: { file: wavFile() } });
     const reply = await s.discord.waitFor(() => { const o = s.discord.interaction(h).original; return isFinal(o) ? o : undefined; }, 15_000);
     expect(s.discord.interaction(h).responses[0]).toMatchObject({ type: 5, status: 204 });
@@ -61,6 +66,19 @@ describe('Discord: /translate', () => {
     expect(decoded.samplesDecoded / decoded.sampleRate).toBeCloseTo(2.5, 2);
     // no 429 storm on the way
     expect(s.discord.rateLimited).toHaveLength(0);
+    // the order users see: the reply (header in its first version), its final view with the whole text sent, then the
+    // voice message replying to it (sent as soon as that final edit is on its way, not after its round trip)
+    expect(versions[0]!.content).toContain('**🇨🇳 Chinese → 🇺🇸 English**');
+    const calls = s.discord.calls.slice(callsBefore);
+    const finalEdit = calls.findIndex((c) => c.route.startsWith('PATCH /webhooks') && JSON.stringify(c.body).includes('characters ·'));
+    const voicePost = calls.findIndex((c) => c.route === 'POST /channels/:channel/messages' && c.files?.some((f) => f.filename === 'voice-message.ogg'));
+    expect(finalEdit).toBeGreaterThanOrEqual(0);
+    expect(voicePost, calls.map((c) => `${c.route} ${JSON.stringify(c.files?.map((f) => f.filename))}`).join('\n')).toBeGreaterThan(finalEdit);
+    expect(calls.findIndex((c) => c.route.startsWith('PATCH /webhooks'))).toBeLessThan(voicePost);
+    // interaction webhook routes (every write of the reply) do not go through the bot's globally limited client
+    s.bot.client.rest.off('response', onResponse);
+    expect(counted.filter((c) => c.includes('/webhooks/'))).toEqual([]);
+    expect(counted.some((c) => c.startsWith('POST /channels/'))).toBe(true); // the voice message, with the bot token
   });
 
   it('gives a text-only language the text and a note, and no voice message', async () => {

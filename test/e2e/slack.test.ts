@@ -37,7 +37,35 @@ describe('Slack: message shortcuts, reactions, modal', () => {
     expect(Math.abs(samples.length / 24000 - 2)).toBeLessThan(0.1);
     expect(frequencyOf(samples, 24000)).toBeCloseTo(440, 0);
     expect(s.slack.downloads.every((x) => x.authorized)).toBe(true);
+    // the order users see: the stream (header first) ends with the whole text before the MP3 is shared in the thread
+    expect(reply.streaming!.chunks[0]).toMatchObject({ text: expect.stringContaining('→ 🇯🇵 Japanese') });
+    const stop = s.slack.calls.findIndex((c) => c.method === 'chat.stopStream' && c.args.ts === reply.ts);
+    const shared = s.slack.calls.findIndex((c, i) => i > 0 && c.method === 'files.completeUploadExternal' && c.args.thread_ts === msg.ts);
+    expect(stop).toBeGreaterThanOrEqual(0);
+    expect(shared).toBeGreaterThan(stop);
   });
+
+  it('waits out a 429 on chat.startStream and then streams: not taken as "no streaming here"', async () => {
+    s.model.configure({ text: 'Rate limited, then streamed.', audioSeconds: 1, chunkDelayMs: 20 });
+    s.slack.inject({ kind: '429', method: 'chat.startStream', retryAfter: 1 });
+    const msg = s.slack.postUserMessage(s.channel.id, s.bob.id, { files: [wav(1)] });
+    await s.slack.messageShortcut({ userId: s.alice.id, channelId: s.channel.id, messageTs: msg.ts, callbackId: 'translate_message' });
+    const reply = await replyIn(s.channel.id, msg.ts);
+    expect(reply.streaming).toMatchObject({ state: 'stopped' });
+    expect(reply.text).toContain('Rate limited, then streamed.');
+    const starts = s.slack.calls.filter((c) => c.method === 'chat.startStream' && c.args.thread_ts === msg.ts);
+    expect(starts.map((c) => c.status)).toEqual([429, 200]);
+    // a 429 longer than a reply may wait: that reply posts and edits, and the workspace still streams the next one
+    s.slack.inject({ kind: '429', method: 'chat.startStream', retryAfter: 30 });
+    const slow = s.slack.postUserMessage(s.channel.id, s.bob.id, { files: [wav(1)] });
+    await s.slack.messageShortcut({ userId: s.alice.id, channelId: s.channel.id, messageTs: slow.ts, callbackId: 'translate_message' });
+    const posted = await replyIn(s.channel.id, slow.ts);
+    expect(posted.streaming).toBeUndefined();
+    expect(posted.text).toContain('Rate limited, then streamed.');
+    const next = s.slack.postUserMessage(s.channel.id, s.bob.id, { files: [wav(1)] });
+    await s.slack.messageShortcut({ userId: s.alice.id, channelId: s.channel.id, messageTs: next.ts, callbackId: 'translate_message' });
+    expect((await replyIn(s.channel.id, next.ts)).streaming).toMatchObject({ state: 'stopped' });
+  }, 30_000);
 
   it('falls back to post + chat.update where native streaming is refused, and remembers it per workspace', async () => {
     const fallback = await startSlackStack({ nativeStreaming: false });
