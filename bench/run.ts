@@ -18,6 +18,7 @@ import { opusBackendsBench } from './opus-backends.js';
 import { sqliteDriversBench } from './sqlite-drivers.js';
 import { longRecordingBench } from './long-recording.js';
 import { largeFileBench } from './large-file.js';
+import { printMainThread } from './main-thread.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const child = resolve(import.meta.dirname, 'audio-pipeline.ts');
@@ -110,3 +111,7 @@ console.log(`\nA ~100 MB WAV through the intake (decoded for segments), median o
 console.log('| file | peak RSS | time | note |');
 console.log('|---|---|---|---|');
 console.log((await largeFileBench(3)).join('\n'));
+
+// issue 13: event-loop delay and first text at N = 1, 16, 64, 200 concurrent jobs, memory per running 5-minute job and
+// Opus encoder CPU, before (flags) vs after in the same run
+await printMainThread(Math.min(RUNS, 3));

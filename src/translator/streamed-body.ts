@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
  *   sent), whose JSON form is itself between quotes. Anything else is not held (`hold` answers the string itself) and
  *   goes through the SDK as before.
  * - The request has an exact `content-length` (no chunked upload), and the body is produced as the socket takes it,
- *   `SLICE_CHARS` characters at a time: no long synchronous stretch, and no copy of the input beyond one slice.
+ *   `SLICE_CHARS` characters at a time: no long synchronous stretch, and no copy of the input beyond one slice. It
+ *   is sent with `redirect: 'error'` (the model API does not redirect), so that fetch does not keep a replay copy.
  * - A held input stays available for retries until `release` (the caller releases it once the answer has started,
  *   or when the call ends); a body naming a released placeholder fails the request with a plain Error.
  */
@@ -51,8 +52,9 @@ export class HeldInputs {
   body(json: string): { stream: ReadableStream<Uint8Array>; length: number } | undefined {
     const match = PLACEHOLDER.exec(json);
     if (!match) return undefined;
-    const value = this.inputs.get(match[1]!);
+    let value = this.inputs.get(match[1]!);
     if (value === undefined) throw new Error('the inline input of this request was already released');
+    const length = value.length;
     const head = Buffer.from(json.slice(0, match.index + 1), 'utf8'); // up to the opening quote
     const tail = Buffer.from(json.slice(match.index + match[0].length - 1), 'utf8'); // from the closing quote
     const comma = value.indexOf(',') + 1;
@@ -65,7 +67,7 @@ export class HeldInputs {
           controller.enqueue(head);
           return;
         }
-        if (step === 1) {
+        if (step === 1 && value !== undefined) {
           const end = Math.min(value.length, at + SLICE_CHARS);
           const slice = value.slice(at, end);
           // the data URI's head was checked on hold; the rest must be base64 (JSON needs no escape for it)
@@ -76,14 +78,20 @@ export class HeldInputs {
           }
           controller.enqueue(Buffer.from(slice, 'latin1'));
           at = end;
-          if (at >= value.length) step = 2;
+          if (at >= value.length) {
+            step = 2;
+            value = undefined; // sent: the stream (which the HTTP client keeps until the response ends) lets it go
+          }
           return;
         }
         controller.enqueue(tail);
         controller.close();
       },
+      cancel() {
+        value = undefined;
+      },
     }, { highWaterMark: 0 });
-    return { stream, length: head.length + value.length + tail.length };
+    return { stream, length: head.length + length + tail.length };
   }
 }
 
@@ -95,6 +103,8 @@ export function streamingFetch(inputs: HeldInputs, inner: typeof fetch): typeof 
     if (!streamed) return inner(url, init);
     const headers = new Headers(init.headers);
     headers.set('content-length', String(streamed.length));
-    return inner(url, { ...init, headers, body: streamed.stream, duplex: 'half' } as RequestInit);
+    // redirect 'error': otherwise fetch tees the body to replay it on a redirect, and keeps every byte sent in the
+    // unread branch until the response ends (the whole input, for as long as the answer streams)
+    return inner(url, { ...init, headers, body: streamed.stream, duplex: 'half', redirect: 'error' } as RequestInit);
   };
 }

@@ -175,16 +175,20 @@ export class Translator implements TranslatorLike {
 
   private async *run(call: Call, estimate: number, signal?: AbortSignal): AsyncGenerator<TranslationEvent> {
     try {
-      if (this.options.streamRequestBody ?? true) {
-        const { part } = call.request!;
-        const value = part.type === 'input_audio' ? part.input_audio.data : part.video_url.url;
-        const held = this.held.hold(value);
-        if (held !== value) call.token = held;
-      }
+      if (this.options.streamRequestBody ?? true) call.token = this.hold(call.request!);
       yield* this.bounded(call, call.token, estimate, signal);
     } finally {
       call.release();
     }
+  }
+
+  /** The placeholder a long inline input is streamed in for (see streamed-body.ts); undefined when it is not held. */
+  private hold(request: TranslationRequest): string | undefined {
+    // not in a generator: a local holding the input would live as long as the suspended generator
+    const { part } = request;
+    const value = part.type === 'input_audio' ? part.input_audio.data : part.video_url.url;
+    const held = this.held.hold(value);
+    return held === value ? undefined : held;
   }
 
   private async *bounded(call: Call, token: string | undefined, estimate: number, signal?: AbortSignal): AsyncGenerator<TranslationEvent> {
