@@ -126,8 +126,9 @@ export async function runChatJob<M>(
         },
         onQueued: (position) => places!.update(position),
         onAudio: (pcm) => {
-          // one answer only (a long recording's speech comes as separately encoded segments)
-          if (!speechOpen && surface.openSpeech && media?.part) speech = surface.openSpeech(AUDIO_SAMPLE_RATE);
+          // one answer only (a long recording's speech comes as separately encoded segments; `media.part` may already
+          // be released once the request is sent, so that is not the test)
+          if (!speechOpen && surface.openSpeech && media && !media.pcm) speech = surface.openSpeech(AUDIO_SAMPLE_RATE);
           speechOpen = true;
           speech?.write(pcm);
         },
