@@ -94,6 +94,15 @@ describe('a streamed request body', () => {
       return new Response('{}');
     }) as typeof fetch)('http://x', { method: 'POST', body: '{"a":1}' });
     expect(seen[0]!.body).toBe('{"a":1}');
+    // a streamed body is sent without following redirects: else fetch keeps a replay copy of every byte sent
+    const again = held.hold(long);
+    await streamingFetch(held, (async (_url: string, init: RequestInit) => {
+      seen.push(init);
+      await bytesOf(init.body);
+      return new Response('{}');
+    }) as typeof fetch)('http://x', { method: 'POST', body: JSON.stringify({ data: again }) });
+    expect(seen[1]).toMatchObject({ redirect: 'error', duplex: 'half' });
+    expect(seen[1]!.body).toBeInstanceOf(ReadableStream);
   });
 });
 
