@@ -22,10 +22,10 @@ export const COMMANDS = {
     positionals: true,
     options: {
       to: { type: 'string' }, from: { type: 'string' }, voice: { type: 'string' },
-      'text-only': { type: 'boolean', default: false }, out: { type: 'string' }, json: { type: 'boolean', default: false },
-      'allow-private-urls': { type: 'boolean', default: false },
+      'text-only': { type: 'boolean', default: false }, 'audio-only': { type: 'boolean', default: false },
+      out: { type: 'string' }, json: { type: 'boolean', default: false }, 'allow-private-urls': { type: 'boolean', default: false },
     },
-    help: `Usage: livetranslate translate <file-or-url> --to <lang> [--from <lang>] [--voice <name>] [--text-only] [--out <file.ogg>] [--json] [--allow-private-urls]
+    help: `Usage: livetranslate translate <file-or-url> --to <lang> [--from <lang>] [--voice <name>] [--text-only] [--audio-only] [--out <file.ogg>] [--json] [--allow-private-urls]
 
 Translates one audio or video file, or an http(s) URL, with qwen3-livetranslate-flash. The translated text streams
 to stdout as it arrives; notes, the usage line and errors go to stderr, one line each.
@@ -36,12 +36,13 @@ Options:
   --voice <name>         voice of the translated speech (livetranslate languages lists them)
   --out <file.ogg>       also ask for speech and write it as an Ogg Opus voice note
   --text-only            text only (what happens anyway without --out)
+  --audio-only           a video: translate its sound only, without its pictures (far fewer input tokens)
   --json                 print every event as a JSON line (text, audio sample counts, usage, end, voice)
   --allow-private-urls   let a URL reach local or private network addresses
   -h, --help             show this help
 
 Environment: DASHSCOPE_API_KEY (required), DASHSCOPE_BASE_URL, LIVETRANSLATE_MODEL, LIVETRANSLATE_MAX_FILE_MB,
-FFMPEG_PATH. ${ENV_NOTE}
+LIVETRANSLATE_VIDEO_HEIGHT and LIVETRANSLATE_VIDEO_FPS (a long video's segments), FFMPEG_PATH. ${ENV_NOTE}
 To try it with no account: \`npm run emulator:model\` prints a base URL; set DASHSCOPE_BASE_URL to it and
 DASHSCOPE_API_KEY=test-key.
 

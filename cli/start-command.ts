@@ -17,7 +17,7 @@ import { JobQueue } from '../src/queue/job-queue.js';
 /** Everything the platforms share: one model client, one intake policy, one store, queue and metrics. */
 export interface Shared {
   translator: Translator;
-  intake: { maxBytes: number; ffmpegPath: string | undefined; maxSeconds: number };
+  intake: { maxBytes: number; ffmpegPath: string | undefined; maxSeconds: number; videoEncoding: { height: number; fps: number } };
   store: Store | undefined;
   services: JobServices;
   metrics: Metrics;
@@ -40,7 +40,7 @@ export function sharedDeps(config: Config, logger: Logger, store?: Store, metric
         ? redisAccountLimiter({ ...config.modelLimits, redis: store.redis, onError: (err) => logger.warn({ err }, 'model rate limit: a settle was not written to Redis') })
         : accountLimiter(config.modelLimits),
     }),
-    intake: { maxBytes: config.maxFileBytes, ffmpegPath, maxSeconds: config.maxRecordingSecs },
+    intake: { maxBytes: config.maxFileBytes, ffmpegPath, maxSeconds: config.maxRecordingSecs, videoEncoding: config.videoEncoding },
     store,
     services: { queue: new FairQueue(config.maxConcurrent, config.userConcurrent), budgets: config.budgets, model: config.dashscope.model, metrics },
     metrics,

@@ -20,6 +20,7 @@ interface Args {
   from: string | undefined;
   voice: string | undefined;
   textOnly: boolean;
+  audioOnly: boolean;
   out: string | undefined;
   json: boolean;
   allowPrivateUrls: boolean;
@@ -33,7 +34,7 @@ function validate({ values, positionals }: CommandArgs<'translate'>): Args {
   if (values.out !== undefined && !values.out.trim()) throw new TranslateError('BAD_USAGE', '(--out needs a file name)');
   return {
     input: positionals[0]!, to: values.to, from: values.from, voice: values.voice,
-    textOnly: values['text-only'], out: values.out, json: values.json, allowPrivateUrls: values['allow-private-urls'],
+    textOnly: values['text-only'], audioOnly: values['audio-only'], out: values.out, json: values.json, allowPrivateUrls: values['allow-private-urls'],
   };
 }
 
@@ -55,7 +56,7 @@ export async function translateCommand(parsed: CommandArgs<'translate'>): Promis
   registerSecrets(config.dashscope.apiKey);
   // Everything that can be refused locally is refused before the API key is even needed.
   const plan = planTranslation(
-    { to: args.to, from: args.from, voice: args.voice, textOnly: args.out ? false : true },
+    { to: args.to, from: args.from, voice: args.voice, textOnly: args.out ? false : true, audioOnly: args.audioOnly || undefined },
     { strict: true },
   );
   const apiKey = requireApiKey(config);
@@ -69,6 +70,8 @@ export async function translateCommand(parsed: CommandArgs<'translate'>): Promis
       maxBytes: config.maxFileBytes,
       maxSeconds: config.maxRecordingSecs,
       segmentAboveSecs: singleAnswerSecs(plan),
+      audioOnly: plan.audioOnly,
+      videoEncoding: config.videoEncoding,
       ffmpegPath: findFfmpeg(config.ffmpegPath),
       // a URL from the command line must not reach into the local network unless asked (--allow-private-urls)
       fetch: publicOnlyFetch({ allowPrivate: args.allowPrivateUrls }),

@@ -1,7 +1,7 @@
 import { flagEmoji, LANGUAGES } from '../src/languages.js';
 import type { MessageCommand, SlashCommand } from './types.js';
 
-/** `/translate file:<attachment> to:<lang> [from] [voice] [text_only] [private]` */
+/** `/translate file:<attachment> to:<lang> [from] [voice] [text_only] [audio_only] [private]` */
 export const translateCommand: SlashCommand = {
   name: 'translate',
   description: 'Translate a voice note, audio or video file (text streams in, then the translated speech)',
@@ -11,6 +11,7 @@ export const translateCommand: SlashCommand = {
     { name: 'from', description: 'Spoken language (leave empty to detect it)', type: 'string', autocomplete: true },
     { name: 'voice', description: 'Voice for the translated speech', type: 'string', autocomplete: true },
     { name: 'text_only', description: 'Only the text, no voice message', type: 'boolean' },
+    { name: 'audio_only', description: 'A video: translate its sound only, without its pictures (cheaper)', type: 'boolean' },
     { name: 'private', description: 'Only you see the result', type: 'boolean' },
   ],
 };

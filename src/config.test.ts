@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       storeUrl: 'sqlite://./data/livetranslate.sqlite',
       logLevel: 'info',
       maxFileBytes: 200 * 1024 * 1024,
+      videoEncoding: { height: 360, fps: 1 },
     });
     expect(() => requireApiKey(config)).toThrow(/DASHSCOPE_API_KEY/);
   });

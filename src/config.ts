@@ -13,6 +13,8 @@ export interface Config {
   port: number;
   /** Longest recording accepted (long ones are translated in segments), seconds. */
   maxRecordingSecs: number;
+  /** How each segment of a long video is re-encoded before it is sent: at most `height` pixels high, `fps` frames a second. */
+  videoEncoding: { height: number; fps: number };
   /** /healthz and /metrics: on Slack's HTTP server (HTTP mode) unless `port` is set, else their own on `host`. */
   ops: { host: string | undefined; port: number | undefined };
   storeUrl: string;
@@ -109,6 +111,8 @@ const Env = z.object({
   LOG_LEVEL: blank(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   LIVETRANSLATE_MAX_FILE_MB: blank(z.coerce.number().positive().max(1024).default(200)),
   LIVETRANSLATE_MAX_MINUTES: blank(z.coerce.number().positive().max(600).default(120)),
+  LIVETRANSLATE_VIDEO_HEIGHT: blank(z.coerce.number().int().min(64).max(2160).default(360)),
+  LIVETRANSLATE_VIDEO_FPS: blank(z.coerce.number().min(0.1).max(30).default(1)),
   FFMPEG_PATH: optional,
   LIVETRANSLATE_SERVER_MONTHLY_TOKENS: blank(z.coerce.number().int().positive().optional()),
   LIVETRANSLATE_USER_DAILY_TOKENS: blank(z.coerce.number().int().positive().optional()),
@@ -171,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     maxFileBytes: Math.round(e.LIVETRANSLATE_MAX_FILE_MB * 1024 * 1024),
     maxRecordingSecs: e.LIVETRANSLATE_MAX_MINUTES * 60,
+    videoEncoding: { height: e.LIVETRANSLATE_VIDEO_HEIGHT, fps: e.LIVETRANSLATE_VIDEO_FPS },
     ffmpegPath: e.FFMPEG_PATH,
     budgets: { serverMonthlyTokens: e.LIVETRANSLATE_SERVER_MONTHLY_TOKENS, userDailyTokens: e.LIVETRANSLATE_USER_DAILY_TOKENS },
     maxConcurrent: e.LIVETRANSLATE_MAX_CONCURRENT,

@@ -1,5 +1,6 @@
 import { VoiceEncoder, type VoiceNote } from './audio/voice-encoder.js';
 import type { PreparedMedia } from './media/types.js';
+import { maxVideoSegmentSecs } from './media/video-segments.js';
 import type { TranslationPlan } from './plan.js';
 import { AUDIO_SAMPLE_RATE, type TranslationEvent, type TranslatorLike, type Usage } from './translator/types.js';
 import { SPEECH_SEGMENTS, TEXT_SEGMENTS } from './segments/plan-segments.js';
@@ -110,12 +111,21 @@ export function voiceBitrateFor(seconds: number): number {
   return Math.max(16_000, Math.min(32_000, fits));
 }
 
-/** One recording, whole or in segments (see `runSegmented`): what the CLI and the chat jobs call. */
-export function translateMedia(
+/**
+ * One recording, whole or in segments (see `runSegmented`): what the CLI and the chat jobs call. A long video's
+ * segments carry their pictures, each no longer than fits one request with its frames (`maxVideoSegmentSecs`); its
+ * spooled file is released when this ends, however it ends.
+ */
+export async function translateMedia(
   translator: TranslatorLike, media: PreparedMedia, plan: TranslationPlan, hooks: SegmentHooks = {},
   signal?: AbortSignal, options: SegmentedOptions = {},
 ): Promise<TranslationResult> {
-  if (!media.pcm) return runTranslation(translator, media, plan, hooks, signal);
-  const seconds = media.pcm.samples.length / media.pcm.sampleRate;
-  return runSegmented(translator, media.pcm, plan, hooks, signal, { voiceBitrate: voiceBitrateFor(seconds), ...options });
+  try {
+    if (!media.pcm) return await runTranslation(translator, media, plan, hooks, signal);
+    const seconds = media.pcm.samples.length / media.pcm.sampleRate;
+    const video = media.video && { segments: media.video, maxSegmentSec: maxVideoSegmentSecs(singleAnswerSecs(plan), media.video.encoded) };
+    return await runSegmented(translator, media.pcm, plan, hooks, signal, { voiceBitrate: voiceBitrateFor(seconds), video, ...options });
+  } finally {
+    await media.video?.release();
+  }
 }

@@ -31,6 +31,12 @@ describe('planTranslation', () => {
     expect(planTranslation({ to: 'en', textOnly: true }, { strict: true }).voice).toBeUndefined();
   });
 
+  it('keeps the sound-only choice for a video, with or without speech, and leaves it out when not asked', () => {
+    expect(planTranslation({ to: 'en', audioOnly: true }, { strict: true })).toMatchObject({ audioOnly: true, voice: { name: expect.any(String) } });
+    expect(planTranslation({ to: 'ar', audioOnly: true }, { strict: false }).audioOnly).toBe(true);
+    expect('audioOnly' in planTranslation({ to: 'en', audioOnly: false }, { strict: true })).toBe(false);
+  });
+
   it('substitutes an incompatible voice in chat and refuses it on the CLI', () => {
     const plan = planTranslation({ to: 'en', voice: 'Kiki' }, { strict: false });
     expect(plan.voice?.name).toBe('Cherry');

@@ -9,6 +9,8 @@ export interface TranslationAsk {
   voice?: string | undefined;
   /** true: text only; false: speech required (the CLI with --out); undefined: speech when the target can be spoken. */
   textOnly?: boolean | undefined;
+  /** true: a video is translated from its sound only (its pictures are not sent: cheaper); no effect on audio. */
+  audioOnly?: boolean | undefined;
 }
 
 /** A validated request: what the model will be asked, and what the user should be told about substitutions. */
@@ -17,6 +19,8 @@ export interface TranslationPlan {
   source: Language | undefined;
   /** Undefined = text only (asked for, or the target cannot be spoken). */
   voice: Voice | undefined;
+  /** A video goes as its sound only (`TranslationAsk.audioOnly`). */
+  audioOnly?: boolean | undefined;
   notices: string[];
 }
 
@@ -41,7 +45,7 @@ export function planTranslation(ask: TranslationAsk, options: { strict: boolean 
     if (ask.textOnly === false) throw new TranslateError('TEXT_ONLY_TARGET', `(${target.name})`);
     if (ask.voice && options.strict) throw new TranslateError('TEXT_ONLY_TARGET', `(${target.name}: no voice applies)`);
     if (ask.textOnly === undefined) notices.push(`${target.name} can be written but not spoken: text only.`);
-    return { target, source, voice: undefined, notices };
+    return { target, source, voice: undefined, ...soundOnly(ask), notices };
   }
   const choice = chooseVoice(target.code, ask.voice);
   if (choice.replaced) {
@@ -50,5 +54,8 @@ export function planTranslation(ask: TranslationAsk, options: { strict: boolean 
     }
     notices.push(choice.replaced.notice);
   }
-  return { target, source, voice: ask.textOnly ? undefined : choice.voice, notices };
+  return { target, source, voice: ask.textOnly ? undefined : choice.voice, ...soundOnly(ask), notices };
 }
+
+/** `audioOnly` only when asked, so plans without it compare and serialize as before. */
+const soundOnly = (ask: TranslationAsk) => (ask.audioOnly ? { audioOnly: true } : {});

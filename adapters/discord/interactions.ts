@@ -70,6 +70,7 @@ export class DiscordInteractions {
       from: i.options.getString('from') ?? undefined,
       voice: i.options.getString('voice') ?? undefined,
       textOnly: i.options.getBoolean('text_only') ?? undefined,
+      audioOnly: i.options.getBoolean('audio_only') || undefined,
     };
     await this.trigger(i, {
       ...where(i), kind: 'slash', target: { kind: 'ask', ask }, files: triggerFiles([i.options.getAttachment('file', true)]),

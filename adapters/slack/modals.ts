@@ -39,7 +39,10 @@ export function translateModal(target: ModalTarget, defaultTo: string, withFile:
     select('voice', 'Voice', voiceChoices(''), undefined, true),
     {
       type: 'input', block_id: 'options', optional: true, label: { type: 'plain_text', text: 'Options' },
-      element: { type: 'checkboxes', action_id: 'options', options: [{ text: { type: 'plain_text', text: 'Text only (no audio)' }, value: 'text_only' }] },
+      element: { type: 'checkboxes', action_id: 'options', options: [
+        { text: { type: 'plain_text', text: 'Text only (no audio)' }, value: 'text_only' },
+        { text: { type: 'plain_text', text: 'Audio only (a video without its pictures: cheaper)' }, value: 'audio_only' },
+      ] },
     },
   );
   // the block literals above follow Block Kit; one cast here instead of typing every element
@@ -71,6 +74,7 @@ export function readModal(values: Values): { ask: TranslationAsk; files: SlackFi
     from: pick('from'),
     voice: pick('voice'),
     textOnly: values.options?.options?.selected_options?.some((o) => o.value === 'text_only') ? true : undefined,
+    audioOnly: values.options?.options?.selected_options?.some((o) => o.value === 'audio_only') ? true : undefined,
   };
   return { ask, files: (values.file?.file?.files ?? []) as SlackFile[] };
 }

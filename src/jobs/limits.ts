@@ -22,7 +22,8 @@ export interface JobScope {
 
 /** The cache key of a translation: the same bytes into the same target, source, voice and mode with one model. */
 export function resultKey(contentHash: string, plan: TranslationPlan, model: string): string {
-  const parts = [contentHash, plan.target.code, plan.source?.code ?? 'auto', plan.voice?.name ?? 'text', model];
+  // a video translated from its sound only is another result than with its pictures (audio alike: keys unchanged)
+  const parts = [contentHash, plan.target.code, plan.source?.code ?? 'auto', plan.voice?.name ?? 'text', model, ...(plan.audioOnly ? ['sound-only'] : [])];
   return createHash('sha256').update(parts.join('|')).digest('hex');
 }
 

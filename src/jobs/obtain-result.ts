@@ -71,7 +71,6 @@ export async function obtainResult(
   hooks: ObtainHooks, log: Logger, signal: AbortSignal,
 ): Promise<Obtained> {
   const { store } = services;
-  const now = services.now ?? Date.now;
   const model = services.model ?? 'qwen3-livetranslate-flash';
   const cached = async (hash: string) => store?.cache.get(resultKey(hash, input.plan, model)).catch((err: unknown) => {
     log.warn({ err }, 'cache read failed; translating anyway');
@@ -85,7 +84,23 @@ export async function obtainResult(
     return deliver(fromCache(early), 'cache', undefined, hooks);
   }
 
-  const media = await prepareMedia(input.source, { ...intake, segmentAboveSecs: singleAnswerSecs(input.plan), signal });
+  const media = await prepareMedia(input.source, { ...intake, segmentAboveSecs: singleAnswerSecs(input.plan), audioOnly: input.plan.audioOnly, signal });
+  try {
+    return await translated(media, knownHash, input, translator, services, hooks, log, signal, cached);
+  } finally {
+    // a long video keeps its spooled file for its segments: translateMedia releases it, and so does any other way out
+    await media.video?.release();
+  }
+}
+
+/** The rest of `obtainResult` once the media is prepared. */
+async function translated(
+  media: PreparedMedia, knownHash: string | undefined, input: ObtainInput, translator: TranslatorLike, services: JobServices, hooks: ObtainHooks,
+  log: Logger, signal: AbortSignal, cached: (hash: string) => Promise<CachedResult | undefined>,
+): Promise<Obtained> {
+  const { store } = services;
+  const now = services.now ?? Date.now;
+  const model = services.model ?? 'qwen3-livetranslate-flash';
   hooks.onMedia?.(media);
   // the file id was known with these very bytes: the cache was just asked, and the index is already right
   const known = knownHash === media.contentHash;

@@ -118,7 +118,7 @@ export interface ChatJobRequest {
 
 /** Dedupe key: the same file into the same language, voice and mode runs once at a time; `unique` opts out. */
 export function jobKey(fileId: string, ask: TranslationAsk, unique = ''): string {
-  return [fileId, ask.to, ask.voice ?? '', ask.textOnly ? 'text' : '', unique].join(':');
+  return [fileId, ask.to, ask.voice ?? '', ask.textOnly ? 'text' : '', ...(ask.audioOnly ? ['sound'] : []), unique].join(':');
 }
 
 export interface ChatJobDeps {

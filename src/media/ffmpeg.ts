@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { TranslateError } from '../errors.js';
@@ -79,13 +79,13 @@ const PREALLOCATE_UP_TO = 1024 * 1024 * 1024;
  */
 async function run(
   ffmpeg: string, input: FfmpegInput, format: string, outputArgs: string[], maxOutputBytes: number,
-  limits: FfmpegLimits, keepOutput = true,
+  limits: FfmpegLimits, keepOutput = true, output = 'pipe:1', inputArgs: string[] = [],
 ): Promise<RunResult> {
   const demuxer = DEMUXER[format];
   if (!demuxer) throw new TranslateError('UNSUPPORTED_FORMAT', `(${format})`);
   const timeoutMs = limits.timeoutMs ?? DEFAULT_FFMPEG_TIMEOUT_MS;
   return withTempFile(input, (inputPath) => new Promise<RunResult>((resolve, reject) => {
-    const args = ['-nostdin', '-hide_banner', '-v', 'info', '-protocol_whitelist', 'file,pipe', '-f', demuxer, '-i', inputPath, ...outputArgs, 'pipe:1'];
+    const args = ['-nostdin', '-hide_banner', '-v', 'info', '-protocol_whitelist', 'file,pipe', '-f', demuxer, ...inputArgs, '-i', inputPath, ...outputArgs, output];
     const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     // one buffer of the cap instead of chunks joined at the end: the 16 kHz PCM of a long recording (32 KB a second)
     // is then held once, not twice while Buffer.concat copies it; allocUnsafe leaves the untouched pages unmapped
@@ -198,6 +198,47 @@ async function withTempFile<T>(data: FfmpegInput, use: (path: string) => Promise
     const path = join(dir, 'input');
     await writeFile(path, data);
     return await use(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** How a video segment is re-encoded before it is sent (see `cutVideo`). */
+export interface VideoEncoding {
+  /** Largest frame height (the shorter side of a portrait video); a smaller video keeps its size. */
+  height: number;
+  /** Frames per second kept (a video with fewer keeps its own rate). */
+  fps: number;
+}
+
+/**
+ * Cuts [startSec, endSec) of a video and re-encodes it small for the model: its first video stream scaled down to
+ * at most `encoding.height` (the shorter side; never up) at `encoding.fps` frames a second, H.264, with its first
+ * audio stream as mono AAC, in an MP4 whose index comes first (`+faststart`: written to a temporary file, as an MP4
+ * cannot be finished on a pipe). Seeks on the input (`-ss` before `-i`), so a cut late in a long file does not decode
+ * what comes before it; re-encoding makes the cut exact. Refused past `maxOutputBytes` (`-fs` and the file's size).
+ */
+export async function cutVideo(
+  ffmpeg: string, input: FfmpegInput, format: string, cut: { startSec: number; endSec: number },
+  encoding: VideoEncoding, maxOutputBytes: number, limits: FfmpegLimits = {},
+): Promise<Buffer> {
+  const h = Math.max(2, Math.round(encoding.height / 2) * 2);
+  const seconds = Math.max(0.05, cut.endSec - cut.startSec);
+  // landscape: height capped at h, width to keep the aspect (even); portrait: the same on the width
+  const scale = `scale='if(gte(iw,ih),-2,min(${h},iw))':'if(gte(iw,ih),min(${h},ih),-2)'`;
+  const outputArgs = [
+    '-map', '0:v:0', '-map', '0:a:0', '-sn', '-dn', '-t', seconds.toFixed(3),
+    '-vf', `fps=${encoding.fps},${scale},setsar=1`, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '30', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-ac', '1', '-ar', '24000', '-b:a', '48k', '-fs', String(maxOutputBytes), '-movflags', '+faststart', '-f', 'mp4',
+  ];
+  const dir = await mkdtemp(join(tmpdir(), FFMPEG_COPY_PREFIX));
+  try {
+    const out = join(dir, 'segment.mp4');
+    const r = await run(ffmpeg, input, format, ['-y', ...outputArgs], 0, limits, false, out, ['-ss', cut.startSec.toFixed(3)]);
+    if (r.code !== 0) throw failed(r);
+    const bytes = (await stat(out)).size;
+    if (bytes >= maxOutputBytes) throw new TranslateError('TRANSCODE_FAILED', `(a video segment passed ${size(maxOutputBytes)})`);
+    return await readFile(out);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@ import { decodeOggOpusInWorker } from '../audio/ogg-opus-worker.js';
 import { parseWav } from '../audio/wav.js';
 import { TranslateError } from '../errors.js';
 import { measureAudio, requireFfmpeg, runFfmpeg, type FfmpegInput } from './ffmpeg.js';
+import { DEFAULT_VIDEO_ENCODING, videoSegments, videoSegmentTokens } from './video-segments.js';
 import { inspectMedia } from './inspect.js';
 import { bytesOf, openSource, SPILL_ABOVE_BYTES, sweepOrphans, type ReadMedia } from './read-source.js';
 import { blockedAddressReason } from './url-policy.js';
@@ -23,6 +24,9 @@ const MIME: Record<string, string> = {
 
 /** Containers whose kind only their streams tell (MP4, MOV and 3GP are told by their tracks in inspect.ts). */
 const MAY_HOLD_VIDEO: ReadonlySet<MediaFormat> = new Set(['webm', 'mkv', 'avi', 'asf', 'mpegts', 'mpeg', 'flv', 'ogg']);
+
+/** The notice of a video sent as its sound only because the user asked (the reply's header shows it). */
+export const SOUND_ONLY_ASKED = 'Sound only, as asked: the video was translated from its sound, without its pictures.';
 
 /** MP3 for what ffmpeg converts: a quarter of the size of WAV, so the inline upload stays small. */
 const FFMPEG_TO_MP3 = ['-vn', '-ac', '1', '-ar', '24000', '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'];
@@ -60,7 +64,7 @@ interface Converted {
 async function toAcceptedFormat(info: MediaInfo, input: Input, opts: IntakeOptions): Promise<Converted> {
   const data = input.data;
   if (!input.large && data) {
-    if (info.kind === 'video' && VIDEO_AS_IS.has(info.format)) return { kind: 'video', format: info.format, data, notices: [] };
+    if (info.kind === 'video' && !opts.audioOnly && VIDEO_AS_IS.has(info.format)) return { kind: 'video', format: info.format, data, notices: [] };
     if (info.kind === 'audio' && info.format === 'wav') return { kind: 'audio', format: 'wav', data: wavAsMeasured(data), notices: [] };
     if (info.kind === 'audio' && AUDIO_AS_IS.has(info.format)) return { kind: 'audio', format: info.format, data, notices: [] };
   }
@@ -70,8 +74,9 @@ async function toAcceptedFormat(info: MediaInfo, input: Input, opts: IntakeOptio
   const bounds = { maxSeconds: seconds, maxOutputBytes: (seconds + 2) * MP3_BYTES_PER_SECOND };
   const mp3 = await runFfmpeg(ffmpeg, input.ffmpeg, info.format, FFMPEG_TO_MP3, bounds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
   const notices = info.kind !== 'video' ? []
-    : input.large && VIDEO_AS_IS.has(info.format) ? ['This video is too large to send whole, so it was sent as its sound only, without its pictures.']
-      : ['This video format was sent as audio only, without its pictures.'];
+    : opts.audioOnly ? [SOUND_ONLY_ASKED]
+      : input.large && VIDEO_AS_IS.has(info.format) ? ['This video is too large to send whole, so it was sent as its sound only, without its pictures.']
+        : ['This video format was sent as audio only, without its pictures.'];
   return { kind: 'audio', format: 'mp3', data: mp3, transcodedBy: 'ffmpeg', notices };
 }
 
@@ -112,10 +117,12 @@ const PCM_RATE = 16_000;
 
 /**
  * A recording too long for one answer: decoded once to mono 16 kHz PCM (the Opus decoder's WAV as it is, ffmpeg for
- * everything else, bounded by the measured length), billed by its audio (a long video goes as its sound only).
+ * everything else, bounded by the measured length). A long video (unless its sound only was asked for) also keeps
+ * its input, spooled file included, so that `runSegmented` cuts each segment's pictures at the same times
+ * (`PreparedMedia.video`); it is billed by its segments re-encoded small, else by its audio.
  */
 async function longRecording(
-  input: FfmpegInput, info: MediaInfo, contentHash: string, converted: Converted | undefined, opts: IntakeOptions,
+  input: Input, info: MediaInfo, contentHash: string, converted: Converted | undefined, opts: IntakeOptions,
 ): Promise<PreparedMedia> {
   const seconds = Math.ceil(info.durationSecs ?? 0) + 1;
   let samples: Int16Array;
@@ -125,17 +132,35 @@ async function longRecording(
   } else {
     const ffmpeg = requireFfmpeg(opts.ffmpegPath, info.format.toUpperCase());
     const bounds = { maxSeconds: seconds, maxOutputBytes: (seconds + 2) * PCM_RATE * 2 };
-    const raw = await runFfmpeg(ffmpeg, input, info.format, ['-vn', '-ac', '1', '-ar', String(PCM_RATE), '-c:a', 'pcm_s16le', '-f', 's16le'], bounds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
+    const raw = await runFfmpeg(ffmpeg, input.ffmpeg, info.format, ['-vn', '-ac', '1', '-ar', String(PCM_RATE), '-c:a', 'pcm_s16le', '-f', 's16le'], bounds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
     samples = new Int16Array(raw.buffer, raw.byteOffset, Math.floor(raw.length / 2));
   }
   const durationSecs = samples.length / PCM_RATE;
+  const pcm = { samples, sampleRate: PCM_RATE };
+  if (info.kind === 'video' && !opts.audioOnly && opts.ffmpegPath) {
+    // its segments are cut from the video itself when they are translated: the spooled file lives until then
+    const video = videoSegments(opts.ffmpegPath, input.ffmpeg, info, opts.videoEncoding ?? DEFAULT_VIDEO_ENCODING, () => input.read.dispose(), opts.ffmpegTimeoutMs);
+    const perSegment = Math.min(opts.segmentAboveSecs ?? durationSecs, durationSecs) || 1;
+    const whole = Math.floor(durationSecs / perSegment);
+    const rest = durationSecs - whole * perSegment;
+    const estimatedInputTokens = whole * videoSegmentTokens(perSegment, video.encoded) + (rest > 0 ? videoSegmentTokens(rest, video.encoded) : 0);
+    return {
+      source: info,
+      contentHash,
+      sent: { kind: 'video', format: 'mp4', bytes: 0, via: 'data-uri', transcodedBy: 'ffmpeg' },
+      estimatedInputTokens,
+      notices: [],
+      pcm,
+      video,
+    };
+  }
   return {
     source: info,
     contentHash,
     sent: { kind: 'audio', format: 'wav', bytes: samples.length * 2, via: 'data-uri', transcodedBy: fromOpus ? 'opus-decoder' : 'ffmpeg' },
     estimatedInputTokens: estimateInputTokens('audio', durationSecs),
-    notices: info.kind === 'video' ? ['A video this long is translated from its sound only, without its pictures.'] : [],
-    pcm: { samples, sampleRate: PCM_RATE },
+    notices: info.kind !== 'video' ? [] : opts.audioOnly ? [SOUND_ONLY_ASKED] : ['A video this long is translated from its sound only, without its pictures.'],
+    pcm,
   };
 }
 
@@ -173,8 +198,12 @@ export async function prepareMedia(source: MediaSource, opts: IntakeOptions): Pr
   }
   const spillAbove = opts.spillAboveBytes ?? SPILL_ABOVE_BYTES;
   const read = await openSource(source, opts.maxBytes, opts.fetch, opts.signal, opts.download, spillAbove);
+  let keep = false;
   try {
-    return await prepareRead(source, await inputOf(read, spillAbove, opts), opts);
+    const media = await prepareRead(source, await inputOf(read, spillAbove, opts), opts);
+    // a long video's segments are cut from the spooled file later: it is deleted by `media.video.release()`
+    keep = media.video !== undefined;
+    return media;
   } catch (err) {
     // the spooled copy removed under us (a temporary-directory cleaner): one clear line, not a raw ENOENT
     if (read.path && (err as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -183,7 +212,7 @@ export async function prepareMedia(source: MediaSource, opts: IntakeOptions): Pr
     throw err;
   } finally {
     // a spooled download is deleted once the media is prepared, refused, failed or cancelled
-    await read.dispose();
+    if (!keep) await read.dispose();
   }
 }
 
@@ -211,10 +240,10 @@ async function prepareRead(source: MediaSource, input: Input, opts: IntakeOption
   const info = measured.info;
   const contentHash = input.read.sha256;
   if (opts.segmentAboveSecs !== undefined && (info.durationSecs ?? 0) > opts.segmentAboveSecs) {
-    return longRecording(input.ffmpeg, info, contentHash, measured.converted, opts);
+    return longRecording(input, info, contentHash, measured.converted, opts);
   }
   // a large file goes as its sound only (toAcceptedFormat), and is billed so
-  const sentKind = input.large && !measured.converted ? 'audio' : info.kind;
+  const sentKind = (input.large && !measured.converted) || opts.audioOnly ? 'audio' : info.kind;
   const estimatedInputTokens =
     info.durationSecs === undefined ? undefined : estimateInputTokens(sentKind, info.durationSecs, info.video);
   if (estimatedInputTokens !== undefined && estimatedInputTokens > MAX_INPUT_TOKENS) {

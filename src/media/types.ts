@@ -55,9 +55,25 @@ export interface PreparedMedia {
   part?: ModelInputPart | undefined;
   /**
    * A recording longer than `IntakeOptions.segmentAboveSecs`: its sound as mono 16 kHz PCM, decoded once, to be cut
-   * into segments at pauses (`runSegmented`). A long video is translated from its sound only (and says so).
+   * into segments at pauses (`runSegmented`). A long video's segments also carry their pictures (`video`).
    */
   pcm?: { samples: Int16Array; sampleRate: number } | undefined;
+  /**
+   * A long video (with `pcm`, unless its sound only was asked for): each segment is cut from the video at the same
+   * times as its sound and re-encoded small (`video-segments.ts`). Holds the spooled file until `release()`, which
+   * `translateMedia` calls when it ends (a caller that does not translate must call it).
+   */
+  video?: VideoSegments | undefined;
+}
+
+/** The video segments of a long video (see `PreparedMedia.video`). */
+export interface VideoSegments {
+  /** The frame size and rate every segment is re-encoded to (what the model bills frames by). */
+  encoded: { width: number; height: number; fps: number };
+  /** [startSec, endSec) of the video, re-encoded, as the content part of one request. */
+  cut(startSec: number, endSec: number, signal?: AbortSignal): Promise<{ part: ModelInputPart; bytes: number; estimatedInputTokens: number }>;
+  /** Deletes the spooled video (idempotent); no `cut` after it. */
+  release(): Promise<void>;
 }
 
 export interface IntakeOptions {
@@ -76,6 +92,13 @@ export interface IntakeOptions {
    * sent whole; undefined = never (every recording is one request, within the model's input cap).
    */
   segmentAboveSecs?: number | undefined;
+  /** A video is sent as its sound only (asked for: cheaper, frames cost far more than sound). */
+  audioOnly?: boolean | undefined;
+  /**
+   * How each segment of a long video is re-encoded before it is sent (default `DEFAULT_VIDEO_ENCODING`: at most 360
+   * pixels high, 1 frame a second). A short video is sent as today (as it is, or its sound when large).
+   */
+  videoEncoding?: { height: number; fps: number } | undefined;
   /** Wall-clock limit of each ffmpeg run (default 120 s). */
   ffmpegTimeoutMs?: number;
   /**

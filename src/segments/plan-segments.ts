@@ -37,6 +37,17 @@ export interface SegmentLimits {
 export const SPEECH_SEGMENTS: SegmentLimits = Object.freeze({ minSec: 90, maxSec: 150 });
 export const TEXT_SEGMENTS: SegmentLimits = Object.freeze({ minSec: 240, maxSec: 420 });
 
+/**
+ * `limits` with `maxSec` lowered to `longestSec` when a segment may not be longer (a video's segments: see
+ * `maxVideoSegmentSecs`, the longest that fits the model's input limit with its frames), `minSec` with it to keep
+ * the same ratio. Unchanged when `longestSec` is not shorter.
+ */
+export function limitsUpTo(limits: SegmentLimits, longestSec: number): SegmentLimits {
+  if (!(longestSec < limits.maxSec)) return limits;
+  if (!(longestSec > 0)) throw new RangeError(`a segment must be allowed more than 0 s, not ${longestSec}`);
+  return { minSec: Math.min(limits.minSec, longestSec * (limits.minSec / limits.maxSec)), maxSec: longestSec };
+}
+
 /** A last segment shorter than this fraction of minSec is avoided by balancing the last two. */
 const TAIL_FRACTION = 0.5;
 

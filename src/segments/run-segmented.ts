@@ -4,7 +4,8 @@ import type { PipelineHooks, TranslationResult } from '../pipeline.js';
 import type { TranslationPlan } from '../plan.js';
 import { AUDIO_SAMPLE_RATE, type TranslatorLike, type Usage } from '../translator/types.js';
 import { findPauses, type Pause } from './pauses.js';
-import { planSegments, SPEECH_SEGMENTS, TEXT_SEGMENTS } from './plan-segments.js';
+import { limitsUpTo, planSegments, SPEECH_SEGMENTS, TEXT_SEGMENTS } from './plan-segments.js';
+import type { VideoSegments } from '../media/types.js';
 import { loadSegment, saveSegment, type SegmentCache } from './segment-cache.js';
 
 export type { SegmentAnswer, SegmentCache } from './segment-cache.js';
@@ -72,6 +73,11 @@ export interface SegmentedOptions {
   voiceMaxBytes?: number | undefined;
   /** Times one segment may be resumed after the output cap cut it (default 2). */
   maxResumes?: number;
+  /**
+   * A long video: each segment (and each resumed rest) is sent as its own cut of the video, re-encoded small, instead
+   * of its sound; `maxSegmentSec` bounds a segment so that its frames and sound fit one request's input limit.
+   */
+  video?: { segments: VideoSegments; maxSegmentSec: number } | undefined;
 }
 
 interface Task {
@@ -119,7 +125,7 @@ export async function runSegmented(
   const started = performance.now();
   const durationSec = pcm.samples.length / pcm.sampleRate;
   const pauses = findPauses(pcm.samples, pcm.sampleRate);
-  const limits = plan.voice ? SPEECH_SEGMENTS : TEXT_SEGMENTS;
+  const limits = limitsUpTo(plan.voice ? SPEECH_SEGMENTS : TEXT_SEGMENTS, options.video?.maxSegmentSec ?? Infinity);
   const tasks: Task[] = planSegments(durationSec, pauses, limits).map((s) => ({
     startSec: s.startSec, endSec: s.endSec, resumes: 0, status: 'waiting', text: [], textSent: 0, pcm: [], pcmSent: 0, speechSamples: 0, resumed: false,
   }));
@@ -222,7 +228,13 @@ export async function runSegmented(
       advance();
       return;
     }
-    const request = { part: wavPart(pcm, task.startSec, task.endSec), target: plan.target.code, source: plan.source?.code, voice: plan.voice?.name };
+    const input = options.video
+      ? await options.video.segments.cut(task.startSec, task.endSec, controller.signal)
+      : { part: wavPart(pcm, task.startSec, task.endSec), estimatedInputTokens: undefined };
+    const request = {
+      part: input.part, target: plan.target.code, source: plan.source?.code, voice: plan.voice?.name,
+      estimatedInputTokens: input.estimatedInputTokens,
+    };
     let cut = false;
     for await (const event of translator.translate(request, controller.signal)) {
       hooks.onEvent?.(event);

@@ -105,6 +105,8 @@ export async function startModelEmulator(options: StartOptions = {}): Promise<Mo
       record.input.durationSecs = measured.durationSecs;
       const facts = { kind: v.media.kind, ...measured, bytes: loaded.bytes, format: sniffed.format };
       const prompt = promptUsage(facts).total;
+      if (measured.width && measured.height) Object.assign(record.input, { width: measured.width, height: measured.height });
+      record.input.promptTokens = prompt;
       if (prompt > MAX_INPUT_TOKENS) {
         throw invalid(`Range of input length should be [1, ${MAX_INPUT_TOKENS}]; this input needs ${prompt} tokens.`);
       }

@@ -123,12 +123,29 @@ export async function measureMedia(bytes: Buffer, format: string): Promise<Measu
     const meta = await parseBuffer(bytes, undefined, { duration: true, skipCovers: true });
     const d = meta.format.duration;
     const video = meta.format.trackInfo?.find((t) => t.video)?.video;
+    const frame = video?.pixelWidth ? undefined : isoFrameSize(bytes);
     return {
       durationSecs: d !== undefined && Number.isFinite(d) && d > 0 ? d : FALLBACK_SECONDS,
-      width: video?.pixelWidth,
-      height: video?.pixelHeight,
+      width: video?.pixelWidth ?? frame?.width,
+      height: video?.pixelHeight ?? frame?.height,
     };
   } catch {
     return { durationSecs: FALLBACK_SECONDS };
   }
+}
+
+/**
+ * The frame size of an MP4/MOV/3GP's first track with one (its `tkhd` box: width and height as 16.16 fixed point
+ * after the matrix), which music-metadata does not report for ISO BMFF.
+ */
+export function isoFrameSize(b: Buffer): { width: number; height: number } | undefined {
+  for (let at = b.indexOf('tkhd', 0, 'latin1'); at >= 4; at = b.indexOf('tkhd', at + 4, 'latin1')) {
+    const version = b[at + 4];
+    const sizeAt = at + 4 + (version === 1 ? 4 + 8 + 8 + 4 + 4 + 8 : 4 + 4 + 4 + 4 + 4 + 4) + 8 + 2 + 2 + 2 + 2 + 36;
+    if (sizeAt + 8 > b.length) return undefined;
+    const width = b.readUInt32BE(sizeAt) / 65536;
+    const height = b.readUInt32BE(sizeAt + 4) / 65536;
+    if (width > 0 && height > 0) return { width, height };
+  }
+  return undefined;
 }

@@ -84,7 +84,7 @@ describe('successful streams', () => {
     const [r] = emu.requests;
     expect(r).toMatchObject({ method: 'POST', path: '/compatible-mode/v1/chat/completions', status: 200 });
     expect(r?.headers['authorization']).toBe('Bearer ***');
-    expect(r?.input).toEqual({ kind: 'audio', sniffed: 'wav', declaredFormat: 'wav', bytes: wav32.length, durationSecs: 3.2, viaUrl: false });
+    expect(r?.input).toEqual({ kind: 'audio', sniffed: 'wav', declaredFormat: 'wav', bytes: wav32.length, durationSecs: 3.2, viaUrl: false, promptTokens: 50 });
     expect(r?.inputBytes).toBe(wav32.length);
     expect(JSON.stringify(r?.body).length).toBeLessThan(2_000);
   });

@@ -62,6 +62,11 @@ export interface RecordedInput {
   /** Measured duration (0 when the input was refused before it could be measured). */
   durationSecs: number;
   viaUrl: boolean;
+  /** A video's frame size, as its container states it (when it does). */
+  width?: number;
+  height?: number;
+  /** Input tokens the request was billed (audio + frames + text), once measured. */
+  promptTokens?: number;
 }
 
 export interface RecordedRequest {
