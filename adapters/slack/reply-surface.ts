@@ -48,7 +48,8 @@ export class StreamingSupport {
   private readonly refused = new Set<string>();
   private readonly budgets: Record<'start' | 'stop', EditBudgets>;
 
-  constructor(limits: EditBudgetLimits = STREAM_METHOD_LIMITS) {
+  /** `startWaitMs`: how long a reply waits for a start at most (see `STREAM_START_MAX_WAIT_MS`). */
+  constructor(limits: EditBudgetLimits = STREAM_METHOD_LIMITS, readonly startWaitMs = STREAM_START_MAX_WAIT_MS) {
     this.budgets = { start: new EditBudgets(limits), stop: new EditBudgets(limits) };
   }
 
@@ -129,7 +130,7 @@ export class SlackReplySurface implements ChatSurface<string> {
 
   async post(view: ReplyView): Promise<string> {
     if (this.thread && this.streaming.allowed(this.place.teamId)) {
-      const started = await this.startStreamWithin(view, STREAM_START_MAX_WAIT_MS);
+      const started = await this.startStreamWithin(view, this.streaming.startWaitMs);
       if (started) return started;
     }
     const body = renderMessage(view, this.header, this.jobId);
