@@ -47,6 +47,19 @@ describe('EditBudget', () => {
     expect(granted).toEqual([['a', 0], ['b', 400], ['c', 1_000], ['d', 1_400]]);
   });
 
+  it('keeps `finalReserve` slots of every window for final writes', async () => {
+    const budget = new EditBudget({ writes: 5, perMs: 5_000, finalReserve: 1 });
+    const { granted, take } = acquirer(budget);
+    for (const name of ['n1', 'n2', 'n3', 'n4', 'n5']) void take(name);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(granted.map(([n]) => n)).toEqual(['n1', 'n2', 'n3', 'n4']); // the 5th slot is the finals'
+    void take('f1', 'final');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(granted.at(-1)).toEqual(['f1', 100]); // at once, ahead of n5
+    await vi.runAllTimersAsync();
+    expect(granted.at(-1)).toEqual(['n5', 5_000]);
+  });
+
   it('serves low waiters (a rewrite for decoration only) after every normal and final one', async () => {
     const budget = new EditBudget({ writes: 1, perMs: 1_000 });
     const { granted, take } = acquirer(budget);

@@ -5,14 +5,23 @@ export interface EditBudgetLimits {
   /** Writes allowed in any window of `perMs`. */
   writes: number;
   perMs: number;
+  /**
+   * Slots of every window only final writes may take (default 0): normal and low writes stop at
+   * `writes - finalReserve`, so a reply that just ended finds a slot for its last view instead of waiting for the
+   * window its own growing edits filled (the voice note waits for that view). Less than `writes`.
+   */
+  finalReserve?: number;
 }
 
 /** Limits observed per platform scope (see PLATFORM-FACTS.md); adapters pick one per scope. */
 export const EDIT_LIMITS = {
-  /** Message edits/posts per Discord channel or interaction webhook: about 5 per 5 s (observed, undocumented). */
-  discordChannel: { writes: 5, perMs: 5_000 },
-  /** Slack `chat.update` is Tier 3, about 50 per minute per workspace. */
-  slackWorkspace: { writes: 50, perMs: 60_000 },
+  /**
+   * Message edits/posts per Discord channel or interaction webhook: about 5 per 5 s (observed, undocumented); one
+   * kept for final views (a streaming reply edits at most 4 times in 5 s and its last view never waits for a slot).
+   */
+  discordChannel: { writes: 5, perMs: 5_000, finalReserve: 1 },
+  /** Slack `chat.update` is Tier 3, about 50 per minute per workspace; a few kept for final views. */
+  slackWorkspace: { writes: 50, perMs: 60_000, finalReserve: 5 },
 } as const satisfies Record<string, EditBudgetLimits>;
 
 interface Waiter {
@@ -31,6 +40,7 @@ interface Waiter {
 export class EditBudget implements WriteBudget {
   readonly writes: number;
   readonly perMs: number;
+  readonly finalReserve: number;
   private readonly clock: Clock;
   /** Grant times still inside the window, oldest first. */
   private readonly grants: number[] = [];
@@ -45,6 +55,7 @@ export class EditBudget implements WriteBudget {
     }
     this.writes = Math.floor(options.writes);
     this.perMs = options.perMs;
+    this.finalReserve = Math.max(0, Math.min(this.writes - 1, Math.floor(options.finalReserve ?? 0)));
     this.clock = options.clock ?? systemClock;
     this.lastUsed = this.clock.now();
   }
@@ -68,7 +79,7 @@ export class EditBudget implements WriteBudget {
   acquire(priority: WritePriority = 'normal', signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     this.lastUsed = this.clock.now();
-    if (this.waiting === 0 && this.freeSlots() > 0) {
+    if (this.waiting === 0 && this.freeSlots() > (priority === 'final' ? 0 : this.finalReserve)) {
       this.grants.push(this.clock.now());
       return Promise.resolve();
     }
@@ -103,7 +114,7 @@ export class EditBudget implements WriteBudget {
 
   /** Grants as many queued waiters as the window allows, then sleeps until the oldest grant leaves the window. */
   private dispatch(): void {
-    while (this.waiting > 0 && this.freeSlots() > 0) {
+    while (this.waiting > 0 && this.freeSlots() > (this.finals.length > 0 ? 0 : this.finalReserve)) {
       const waiter = this.finals.shift() ?? this.normals.shift() ?? this.lows.shift();
       if (!waiter) break;
       waiter.signal?.removeEventListener('abort', waiter.onAbort);

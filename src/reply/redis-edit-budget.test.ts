@@ -38,6 +38,20 @@ function recording(redis: SharedRedis, granted: number[]): SharedRedis {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('RedisEditBudget', () => {
+  it('keeps the finals\' reserve across processes: normal writes of both stop short of it, a final takes it at once', async () => {
+    const [a, b] = await processes(2);
+    const limits = { writes: 4, perMs: 2_000, finalReserve: 1 };
+    const [ra, rb] = [a!, b!].map((redis) => new RedisEditBudgets({ redis, platform: 'discord', ...limits }));
+    let normals = 0;
+    for (const r of [ra!, rb!, ra!, rb!]) void r.get('channel:9').acquire('normal').then(() => void (normals += 1));
+    await sleep(300);
+    expect(normals).toBe(3);
+    const before = Date.now();
+    await rb!.get('channel:9').acquire('final');
+    expect(Date.now() - before).toBeLessThan(1_000); // the 4th slot was kept for it
+    expect(normals).toBe(3);
+  });
+
   it('two processes on one scope never exceed the writes in any window', async () => {
     const [a, b] = await processes(2);
     const limits = { writes: 5, perMs: 300 };

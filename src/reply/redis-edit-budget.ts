@@ -17,7 +17,7 @@ export function editBudgetKey(platform: string, scopeKey: string): string {
 }
 
 /**
- * KEYS: grants, finals. ARGV: writes, perMs, member, priority, grace (ms). Answers {0, Redis time in ms} when the
+ * KEYS: grants, finals. ARGV: writes, perMs, member, priority, grace (ms), finalReserve (slots only finals take). Answers {0, Redis time in ms} when the
  * write was granted (and counted), else {the ms until a slot may be free, Redis time}. The window is the same as `EditBudget`'s: a grant at t occupies it
  * until t + perMs.
  */
@@ -25,13 +25,14 @@ const ACQUIRE = `
 if redis.replicate_commands then redis.replicate_commands() end
 local grants, finals = KEYS[1], KEYS[2]
 local writes, perMs, member, priority, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5])
+local reserve = tonumber(ARGV[6] or '0')
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 redis.call('ZREMRANGEBYSCORE', grants, '-inf', now - perMs)
 redis.call('ZREMRANGEBYSCORE', finals, '-inf', now)
 local count = redis.call('ZCARD', grants)
 local room = writes
-if priority ~= 'final' then room = writes - redis.call('ZCARD', finals) end
+if priority ~= 'final' then room = writes - reserve - redis.call('ZCARD', finals) end
 if count < room then
   redis.call('ZADD', grants, now, member)
   redis.call('PEXPIRE', grants, math.ceil(perMs))
@@ -39,9 +40,10 @@ if count < room then
   return {0, math.floor(now)}
 end
 local wait
-if count >= writes then
-  -- the window is full: until enough of its oldest grants leave it for this write (and the finals before a normal)
-  local index = math.min(count - room, count - 1)
+if count >= writes or (priority ~= 'final' and count >= writes - reserve) then
+  -- the window is full (or, for a normal write, down to the finals' reserve): until enough of its oldest grants
+  -- leave it for this write (and the finals before a normal)
+  local index = math.max(0, math.min(count - room, count - 1))
   local at = redis.call('ZRANGE', grants, index, index, 'WITHSCORES')
   wait = tonumber(at[2]) + perMs - now
 else
@@ -183,6 +185,7 @@ export class RedisEditBudget implements WriteBudget {
           head.asked = true;
           wait = answerOf(await this.options.redis.evalScript(ACQUIRE, this.keys, [
             String(this.local.writes), String(this.local.perMs), head.id, head.priority, String(this.options.graceMs ?? 1_000),
+            String(this.local.finalReserve),
           ]));
         } catch (err) {
           this.options.onError?.(err);
