@@ -81,6 +81,8 @@ const VOICE_FILE = 'voice-message.ogg';
 export class DiscordReplySurface implements ChatSurface<string> {
   readonly maxTextLength = TEXT_LIMIT;
   private header: ReplyHeader | undefined;
+  /** Voice notes posted (their nonces count them). */
+  private voiceNotes = 0;
   /** First message of the reply (where the voice note replies to). */
   private firstId: string | undefined;
 
@@ -122,7 +124,7 @@ export class DiscordReplySurface implements ChatSurface<string> {
     let posted: Posted;
     if (p.kind === 'channel' || this.useBotToken()) {
       const replyTo = this.firstId ?? (p.kind === 'channel' ? p.replyTo : undefined);
-      posted = await this.postToChannel(body, replyTo);
+      posted = await this.postToChannel(body, replyTo, undefined, `${this.jobId}:p${view.part}`);
     } else if (view.part === 0 && p.original === 'deferred') {
       posted = (await this.webhooks.patch(Routes.webhookMessage(p.applicationId, p.token, '@original'), { body, auth: false })) as Posted;
     } else {
@@ -157,10 +159,15 @@ export class DiscordReplySurface implements ChatSurface<string> {
     await this.finalOut;
   }
 
-  /** A channel message with the bot token, replying to `replyTo` when given. */
-  private postToChannel(body: object, replyTo: string | undefined, files?: RawFile[]): Promise<Posted> {
+  /**
+   * A channel message with the bot token, replying to `replyTo` when given. With `nonce` (`<job>:<what>`, at most 25
+   * characters) and `enforce_nonce`, Discord answers a repeat within a few minutes with the message it already made:
+   * a worker that takes over a job whose worker died mid-request never posts that message twice.
+   */
+  private postToChannel(body: object, replyTo: string | undefined, files?: RawFile[], nonce?: string): Promise<Posted> {
     const reference = replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
-    return this.rest.post(Routes.channelMessages(this.place.channelId), { ...(files ? { files } : {}), body: { ...body, ...reference } }) as Promise<Posted>;
+    const once = nonce ? { nonce: nonce.slice(0, 25), enforce_nonce: true } : {};
+    return this.rest.post(Routes.channelMessages(this.place.channelId), { ...(files ? { files } : {}), body: { ...body, ...reference, ...once } }) as Promise<Posted>;
   }
 
   private useBotToken(): boolean {
@@ -183,7 +190,7 @@ export class DiscordReplySurface implements ChatSurface<string> {
       await this.postToChannel({
         flags: MessageFlags.IsVoiceMessage,
         attachments: [{ id: '0', filename: VOICE_FILE, duration_secs: note.durationSecs, waveform: note.waveform }],
-      }, this.firstId, [{ name: VOICE_FILE, data: note.ogg, contentType: 'audio/ogg' }]);
+      }, this.firstId, [{ name: VOICE_FILE, data: note.ogg, contentType: 'audio/ogg' }], `${this.jobId}:v${++this.voiceNotes}`);
     } catch (err) {
       // 50173: voice messages not allowed here; 50013: missing SEND_VOICE_MESSAGES. The user still gets the audio.
       if (!(err instanceof DiscordAPIError) || (err.code !== 50173 && err.code !== 50013)) throw err;

@@ -30,6 +30,8 @@ export function journaledSurface<M>(
     await journal.addEffect(jobId, effect).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
   };
   let voiceNotes = 0;
+  /** The journal write of the latest edit (see `postVoiceNote`). */
+  let lastEdit: Promise<unknown> = Promise.resolve();
   return {
     maxTextLength: surface.maxTextLength,
     setHeader(h) {
@@ -45,18 +47,26 @@ export function journaledSurface<M>(
         return existing as M;
       }
       const message = await surface.post(view);
-      note(journal.addMessage(jobId, String(message)).then(() => journal.setView(jobId, String(message), { part: view.part, text: view.text })));
+      // awaited: a worker killed right after posting must leave the message id behind, or the worker taking the job
+      // over would post a second reply (the window left is one journal write, a few ms)
+      await journal.addMessage(jobId, String(message))
+        .then(() => journal.setView(jobId, String(message), { part: view.part, text: view.text }))
+        .catch((err: unknown) => log.warn({ err }, 'journal write failed'));
       return message;
     },
     async edit(message: M, view: ReplyView) {
-      await journal.setView(jobId, String(message), { part: view.part, text: view.text }).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
+      const noted = journal.setView(jobId, String(message), { part: view.part, text: view.text }).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
+      lastEdit = noted;
+      await noted;
       await surface.edit(message, view);
     },
     writableUntil: surface.writableUntil,
     ...(surface.openSpeech ? { openSpeech: (rate: number) => surface.openSpeech!(rate) } : {}),
-    postVoiceNote: (n) => once(`voice:${++voiceNotes}`, () => surface.postVoiceNote(n)),
-    postNotice: (t) => once(`notice:${t}`, () => surface.postNotice(t)),
-    postTextFile: (n, t) => once(`file:${n}`, () => surface.postTextFile(n, t)),
+    // what follows the reply may be posted while its final edit is still being journaled: it goes after that edit
+    // reached the surface (the same journal write resolves the edit's wait first)
+    postVoiceNote: (n) => lastEdit.then(() => once(`voice:${++voiceNotes}`, () => surface.postVoiceNote(n))),
+    postNotice: (t) => lastEdit.then(() => once(`notice:${t}`, () => surface.postNotice(t))),
+    postTextFile: (n, t) => lastEdit.then(() => once(`file:${n}`, () => surface.postTextFile(n, t))),
   };
 }
 

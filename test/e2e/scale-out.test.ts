@@ -4,12 +4,14 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordEmulator, type Channel, type DiscordEmulator, type InteractionHandle, type User } from '../emulators/discord/index.js';
 import { startModelEmulator, type ModelEmulator } from '../emulators/model/index.js';
+import { startSlackEmulator, type SlackEmulator } from '../emulators/slack/index.js';
 import { fixtures } from '../support/media-fixtures.js';
 import { testRedisUrl } from '../support/redis-url.js';
 
 /**
- * Scale-out on the shared queue, as real processes: one gateway (Discord gateway connection, queues jobs) and two
- * workers (REST only) on one real redis-server, against the Discord and model emulators. A worker is killed with
+ * Scale-out on the shared queue, as real processes: one gateway (Discord gateway connection and Slack's HTTP
+ * endpoint, queues jobs) and two workers (REST only) on one real redis-server, against the Discord, Slack and model
+ * emulators. A worker is killed with
  * SIGKILL mid-stream: every job still ends once, in its own reply, with its whole text and one voice message.
  */
 
@@ -53,6 +55,7 @@ async function poll<T>(check: () => T | undefined | false, timeoutMs: number, wh
 
 describe('gateway + workers on the shared queue (real processes, real Redis)', () => {
   let discord: DiscordEmulator;
+  let slack: SlackEmulator;
   let model: ModelEmulator;
   let channel: Channel;
   let user: User;
@@ -61,6 +64,7 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
 
   beforeAll(async () => {
     discord = await startDiscordEmulator();
+    slack = await startSlackEmulator();
     model = await startModelEmulator();
     const guild = discord.createGuild();
     channel = discord.createChannel(guild.id);
@@ -74,6 +78,7 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
       PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', PORT: '0', LIVETRANSLATE_SHUTDOWN_GRACE_S: '0',
       STORE_URL: url, LIVETRANSLATE_QUEUE_LOCK_SECS: '3',
       DISCORD_TOKEN: discord.botToken, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: guild.id,
+      SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: slack.apiUrl,
       DASHSCOPE_API_KEY: 'test-key', DASHSCOPE_BASE_URL: model.baseUrl,
     };
   });
@@ -81,6 +86,7 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
     if (process.env.SCALE_OUT_LOGS) for (const p of procs) (await import('node:fs')).writeFileSync(`/tmp/${p.name}.log`, p.log());
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await discord.close();
+    await slack.close();
     await model.close();
   });
 
@@ -102,12 +108,15 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
     return o && /characters/.test(o.content) && !o.content.includes('translating…') ? o : undefined;
   };
 
-  it('SIGKILL the worker holding the most jobs mid-stream: every job finishes in its own reply, once', async () => {
+  it('SIGKILL the worker holding the most jobs mid-stream: every job finishes in its own reply, once (both platforms)', async () => {
     const gateway = await start('gateway-1', 'gateway');
+    const ready = await poll(() => gateway.lines.find((l) => l.msg === 'slack ready'), 10_000, 'Slack on the gateway');
+    slack.setBotEndpoint(`http://127.0.0.1:${ready.port}/slack/events`);
     const workers = [await start('worker-1', 'worker'), await start('worker-2', 'worker')];
-    model.configure({ text: TEXT.repeat(2), chunkDelayMs: 120, audioSeconds: 1 });
+    // slow enough that every reply is still streaming when the worker dies
+    model.configure({ text: TEXT.repeat(2), chunkDelayMs: 400, audioSeconds: 1 });
     const handles: InteractionHandle[] = [];
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 4; i++) {
       handles.push(await discord.slashCommand({
         userId: user.id, channelId: channel.id, name: 'translate', options: { to: 'en' },
         attachments: { file: { name: `n${i}.wav`, data: fixtures.wav(1 + i / 10), contentType: 'audio/wav' } },
@@ -115,8 +124,20 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
       // the emulators run in this process: let them serve the gateway's acknowledgement before the next command
       await poll(() => discord.interaction(handles.at(-1)!).responses.length > 0, 10_000, 'the acknowledgement');
     }
-    // wait until the workers are streaming, then kill the busier one
-    await poll(() => jobsOf(workers[0]!).size + jobsOf(workers[1]!).size >= 4 && handles.some((h) => discord.interaction(h).original?.content.includes('Every accepted')), 30_000, 'the workers to stream');
+    const slackChannel = slack.createChannel();
+    const slackUser = slack.createUser({ locale: 'en-US' });
+    const notes: Array<{ ts: string }> = [];
+    for (let i = 0; i < 4; i++) {
+      const note = slack.postUserMessage(slackChannel.id, slackUser.id, { files: [{ name: `s${i}.wav`, data: fixtures.wav(1.5 + i / 10), mimetype: 'audio/wav' }] });
+      notes.push(note);
+      expect((await slack.messageShortcut({ userId: slackUser.id, channelId: slackChannel.id, messageTs: note.ts, callbackId: 'translate_message' })).status).toBe(200);
+    }
+    // wait until every reply is streaming, then kill the busier worker. (Killed during the very request that posts a
+    // reply's first message, a worker can leave that message behind: Slack has no idempotent post, so that window,
+    // one HTTP request long, is documented rather than tested.)
+    const streaming = (text: string | undefined) => !!text?.includes('Every accepted');
+    await poll(() => handles.every((h) => streaming(discord.interaction(h).original?.content))
+      && notes.every((n) => slack.thread(slackChannel.id, n.ts).some((m) => m.bot_id && streaming(m.text))), 30_000, 'every reply to stream');
     const victim = jobsOf(workers[0]!).size >= jobsOf(workers[1]!).size ? workers[0]! : workers[1]!;
     const survivor = victim === workers[0] ? workers[1]! : workers[0]!;
     const held = [...jobsOf(victim)];
@@ -132,6 +153,18 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
       expect(reply.content).toContain(TEXT.repeat(2).trim());
       expect(reply.content).not.toMatch(/interrupted|moved to another worker/);
     }
+    // Slack: one reply in each thread, whole, and one audio file
+    const threads = await poll(() => {
+      const done = notes.map((n) => slack.thread(slackChannel.id, n.ts).filter((m) => m.bot_id && /characters/.test(m.text)));
+      return done.every((d) => d.length > 0) ? done : undefined;
+    }, 90_000, 'every Slack reply to finish');
+    for (const [i, thread] of threads.entries()) {
+      expect(thread).toHaveLength(1);
+      expect(thread[0]!.text.replace(/\s+/g, ' ')).toContain(TEXT.repeat(2).trim());
+      // the bot's messages in the thread: the reply, and the audio file's own message (never a second reply)
+      expect(slack.thread(slackChannel.id, notes[i]!.ts).filter((m) => m.bot_id && m.files.length === 0)).toHaveLength(1);
+    }
+    await poll(() => notes.every((n) => slack.files().some((f) => f.threadTs === n.ts && f.name === 'translation.mp3')), 30_000, 'an audio file in every thread');
     // the jobs the dead worker held were taken over by the survivor, on the same replies
     const takenOver = survivor.lines.filter((l) => l.msg === 'taking over a job whose worker stopped').map((l) => l.jobId);
     expect(takenOver.sort()).toEqual(expect.arrayContaining(held.filter((id) => !victim.lines.some((l) => l.jobId === id && l.msg === 'done'))));
@@ -141,8 +174,10 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
     for (const reply of replies) {
       expect(discord.messages(channel.id).filter((m) => m.voiceMessage && m.referencedMessageId === reply.id)).toHaveLength(1);
     }
-    // nothing else was posted: 8 replies and 8 voice messages
-    expect(discord.messages(channel.id).filter((m) => m.authorId !== user.id)).toHaveLength(16);
+    // nothing else was posted: 4 replies and 4 voice messages; one audio file per Slack thread
+    expect(discord.messages(channel.id).filter((m) => m.authorId !== user.id)).toHaveLength(8);
+    for (const n of notes) expect(slack.files().filter((f) => f.threadTs === n.ts && f.name === 'translation.mp3')).toHaveLength(1);
+    expect(slack.rateLimited).toHaveLength(0);
     expect(discord.rateLimited).toHaveLength(0);
     expect(gateway.child.exitCode).toBeNull();
   }, 180_000);

@@ -187,3 +187,19 @@ describe('discord emulator: MessageContent not enabled for the app', () => {
     }
   });
 });
+
+describe('nonce', () => {
+  it('enforce_nonce: a repeat of a recent nonce answers the message already made; without it, a second message', async () => {
+    const c = await fresh('nonce');
+    const post = (body: Record<string, unknown>) => client.rest.post(Routes.channelMessages(c.id), { body }) as Promise<{ id: string; nonce?: string }>;
+    const first = await post({ content: 'once', nonce: 'job1:p0', enforce_nonce: true });
+    const again = await post({ content: 'once', nonce: 'job1:p0', enforce_nonce: true });
+    expect(again.id).toBe(first.id);
+    expect(first.nonce).toBe('job1:p0');
+    const loose = await post({ content: 'twice', nonce: 'job1:p0' });
+    expect(loose.id).not.toBe(first.id);
+    const other = await post({ content: 'other', nonce: 'job1:p1', enforce_nonce: true });
+    expect(other.id).not.toBe(first.id);
+    expect(w.emu.messages(c.id).filter((m) => m.content === 'once')).toHaveLength(1);
+  });
+});

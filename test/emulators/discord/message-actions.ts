@@ -21,6 +21,9 @@ export interface CreateParams {
   visibleTo?: string;
 }
 
+/** How long Discord remembers an enforced nonce ("the past few minutes"; the exact figure is not documented). */
+export const NONCE_WINDOW_MS = 5 * 60_000;
+
 export function createMessage(ctx: Ctx, p: CreateParams): MessageState {
   const { world } = ctx;
   const flags = isObject(p.body) && typeof p.body.flags === 'number' ? p.body.flags : 0;
@@ -38,6 +41,14 @@ export function createMessage(ctx: Ctx, p: CreateParams): MessageState {
     voiceAllowed,
     sizeLimit: ctx.attachmentSizeLimit,
   });
+  // enforce_nonce: a message with the same nonce by the same author in this channel within a few minutes is
+  // answered instead of creating another (Discord: "the nonce will be checked for uniqueness in the past few minutes")
+  if (v.enforceNonce && v.nonce !== undefined) {
+    for (const m of world.messages.values()) {
+      if (m.channelId === p.channel.id && m.authorId === p.authorId && m.nonce === v.nonce && m.deletedAt === null
+        && ctx.clock.now() - m.createdAt < NONCE_WINDOW_MS) return m;
+    }
+  }
   let referenced: string | undefined;
   if (v.reference) {
     const target = world.messages.get(v.reference.message_id);

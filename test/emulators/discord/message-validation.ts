@@ -27,6 +27,8 @@ export interface ValidatedMessage {
   keep: AttachmentState[];
   add: DraftAttachment[];
   nonce?: string | number;
+  /** `enforce_nonce: true`: a repeat of a recent nonce returns the earlier message. */
+  enforceNonce?: boolean;
   reference?: { message_id: string; channel_id?: string; fail_if_not_exists?: boolean };
 }
 
@@ -80,6 +82,7 @@ export function validateMessage(input: ValidateInput): ValidatedMessage {
     add,
   };
   if (typeof body.nonce === 'string' || typeof body.nonce === 'number') out.nonce = body.nonce;
+  if (body.enforce_nonce === true) out.enforceNonce = true;
   const ref = body.message_reference;
   if (isObject(ref) && typeof ref.message_id === 'string') {
     out.reference = {
