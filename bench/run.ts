@@ -19,6 +19,7 @@ import { sqliteDriversBench } from './sqlite-drivers.js';
 import { longRecordingBench } from './long-recording.js';
 import { largeFileBench } from './large-file.js';
 import { printMainThread } from './main-thread.js';
+import { printScaleOut, scaleOutBench } from './scale-out.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const child = resolve(import.meta.dirname, 'audio-pipeline.ts');
@@ -115,3 +116,8 @@ console.log((await largeFileBench(3)).join('\n'));
 // issue 13: event-loop delay and first text at N = 1, 16, 64, 200 concurrent jobs, memory per running 5-minute job and
 // Opus encoder CPU, before (flags) vs after in the same run
 await printMainThread(Math.min(RUNS, 3));
+
+// real processes on a throwaway redis-server (needs redis-server on PATH: scripts/ensure-redis.sh); a few minutes,
+// shortened with SCALE_OUT_JOBS (default 48 jobs per worker count) and SCALE_OUT_KILL_RUNS (default RUNS)
+const scaleOutJobs = Number(process.env.SCALE_OUT_JOBS ?? 48);
+printScaleOut(await scaleOutBench(scaleOutJobs, Number(process.env.SCALE_OUT_KILL_RUNS ?? RUNS)), scaleOutJobs);
