@@ -12,6 +12,7 @@ import type { Store } from '../src/store/types.js';
 import { accountLimiter } from '../src/translator/account-limiter.js';
 import { redisAccountLimiter } from '../src/translator/redis-account-limiter.js';
 import { Translator } from '../src/translator/translator.js';
+import { setVoiceEncoderWorkers } from '../src/audio/voice-encoder.js';
 import { JobQueue } from '../src/queue/job-queue.js';
 
 /** Everything the platforms share: one model client, one intake policy, one store, queue and metrics. */
@@ -66,6 +67,7 @@ function portError(err: unknown, variable: string, port: number): TranslateError
 export async function startCommand(): Promise<number> {
   loadDotEnv();
   const config = loadConfig();
+  if (config.opusWorkers !== undefined) setVoiceEncoderWorkers(config.opusWorkers);
   registerSecrets(config.dashscope.apiKey, config.discord?.token, config.slack?.botToken, config.slack?.signingSecret, config.slack?.appToken, config.storeUrl);
   if (!config.discord && !config.slack) {
     throw new TranslateError(

@@ -11,6 +11,7 @@ import { singleAnswerSecs, translateMedia } from '../src/pipeline.js';
 import { planTranslation } from '../src/plan.js';
 import { accountLimiter } from '../src/translator/account-limiter.js';
 import { Translator } from '../src/translator/translator.js';
+import { setVoiceEncoderWorkers } from '../src/audio/voice-encoder.js';
 import type { TranslationEvent } from '../src/translator/types.js';
 import type { CommandArgs } from './command-table.js';
 
@@ -54,6 +55,7 @@ export async function translateCommand(parsed: CommandArgs<'translate'>): Promis
   loadDotEnv();
   const config = loadConfig();
   registerSecrets(config.dashscope.apiKey);
+  if (config.opusWorkers !== undefined) setVoiceEncoderWorkers(config.opusWorkers);
   // Everything that can be refused locally is refused before the API key is even needed.
   const plan = planTranslation(
     { to: args.to, from: args.from, voice: args.voice, textOnly: args.out ? false : true, audioOnly: args.audioOnly || undefined },

@@ -27,6 +27,8 @@ export interface Config {
   budgets: { serverMonthlyTokens: number | undefined; userDailyTokens: number | undefined };
   /** Concurrent model calls of this process (fairly shared between servers). */
   maxConcurrent: number;
+  /** Threads encoding voice notes off the main event loop (0 = on it); undefined = min(2, cores). */
+  opusWorkers: number | undefined;
   /** Per-user pause between flag reactions, ms. */
   /** The abuse limit: a user's triggers per minute before refusing (0 = none). */
   userTriggersPerMinute: number;
@@ -117,6 +119,7 @@ const Env = z.object({
   LIVETRANSLATE_SERVER_MONTHLY_TOKENS: blank(z.coerce.number().int().positive().optional()),
   LIVETRANSLATE_USER_DAILY_TOKENS: blank(z.coerce.number().int().positive().optional()),
   LIVETRANSLATE_MAX_CONCURRENT: blank(z.coerce.number().int().min(1).max(100).default(8)),
+  LIVETRANSLATE_OPUS_WORKERS: blank(z.coerce.number().int().min(0).max(64).optional()),
   LIVETRANSLATE_USER_TRIGGERS_PER_MIN: blank(z.coerce.number().int().min(0).max(10_000).default(20)),
   LIVETRANSLATE_USER_CONCURRENT: blank(z.coerce.number().int().min(1).max(100).default(2)),
   LIVETRANSLATE_ROLE: blank(z.enum(['all', 'gateway', 'worker']).default('all')),
@@ -179,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ffmpegPath: e.FFMPEG_PATH,
     budgets: { serverMonthlyTokens: e.LIVETRANSLATE_SERVER_MONTHLY_TOKENS, userDailyTokens: e.LIVETRANSLATE_USER_DAILY_TOKENS },
     maxConcurrent: e.LIVETRANSLATE_MAX_CONCURRENT,
+    opusWorkers: e.LIVETRANSLATE_OPUS_WORKERS,
     userTriggersPerMinute: e.LIVETRANSLATE_USER_TRIGGERS_PER_MIN,
     userConcurrent: e.LIVETRANSLATE_USER_CONCURRENT,
     instance: e.LIVETRANSLATE_INSTANCE,

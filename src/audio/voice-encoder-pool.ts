@@ -8,10 +8,10 @@ import type { EncoderReply, EncoderRequest } from './voice-encoder-thread.js';
  * CPU a translation costs, and on the main thread it ran in 150-300 ms stretches when many jobs streamed at once.
  *
  * Contract:
- * - At most `voiceEncoderWorkers()` threads (default min(2, cores); `LIVETRANSLATE_OPUS_WORKERS`, or
- *   `setVoiceEncoderWorkers`; 0 = encode on the calling thread). Each thread hosts any number of encoder sessions;
- *   a new session goes to the thread with the fewest open sessions (a new thread is started while fewer than the
- *   size run and every running one is in use).
+ * - At most `voiceEncoderWorkers()` threads (default min(2, cores); `setVoiceEncoderWorkers`, which the CLI calls
+ *   with `LIVETRANSLATE_OPUS_WORKERS`; 0 = encode on the calling thread). Each thread hosts any number of encoder
+ *   sessions; a new session goes to the thread with the fewest open sessions (a new thread is started while fewer
+ *   than the size run and every running one is in use).
  * - A thread with open sessions keeps the process alive; an idle one never does and ends after `IDLE_MS`, so a CLI
  *   run exits as soon as its note is made. `shutdownVoiceEncoderPool` ends every thread at once.
  * - A thread that dies (crash, out of memory, terminated) fails each of its sessions with an Error: `write` throws
@@ -26,21 +26,11 @@ const ENTRY = import.meta.url.endsWith('.js')
   : new URL('./voice-encoder-entry.mjs', import.meta.url);
 const IDLE_MS = 30_000;
 
-function defaultWorkers(): number {
-  const raw = process.env['LIVETRANSLATE_OPUS_WORKERS'];
-  if (raw !== undefined && raw.trim() !== '') {
-    const n = Number(raw);
-    if (Number.isInteger(n) && n >= 0 && n <= 64) return n;
-    throw new Error(`LIVETRANSLATE_OPUS_WORKERS must be a whole number from 0 to 64 (got "${raw}")`);
-  }
-  return Math.min(2, availableParallelism());
-}
-
 let size: number | undefined;
 
 /** Threads the pool may run; 0 means `VoiceEncoder` encodes on the calling thread. */
 export function voiceEncoderWorkers(): number {
-  return (size ??= defaultWorkers());
+  return (size ??= Math.min(2, availableParallelism()));
 }
 
 /** Sets the pool's size (0 = encode on the calling thread, the behaviour before the pool); running threads stay. */
@@ -98,7 +88,12 @@ function opened(member: Member, session: PooledEncoder): void {
 function closed(member: Member, session: PooledEncoder): void {
   if (!member.sessions.delete(session.id) || member.sessions.size > 0) return;
   member.worker.unref();
-  member.idleTimer = setTimeout(() => void member.worker.terminate(), IDLE_MS).unref();
+  member.idleTimer = setTimeout(() => {
+    // out of the pool first: no new session may pick a thread that is ending
+    const at = members.indexOf(member);
+    if (at >= 0) members.splice(at, 1);
+    void member.worker.terminate();
+  }, IDLE_MS).unref();
 }
 
 /** Ends every thread now; their open sessions fail (see the contract). */

@@ -25,7 +25,7 @@ import { WaveformBuilder } from './waveform.js';
  *   of 1..256 bytes (see waveform.ts); `sampleRate`, `samples` = the real input samples.
  *
  * - Where the work runs: by default every encoder is a session on a small pool of worker threads (see
- *   voice-encoder-pool.ts: min(2, cores) threads, `LIVETRANSLATE_OPUS_WORKERS` or `setVoiceEncoderWorkers`), so that
+ *   voice-encoder-pool.ts: min(2, cores) threads; `setVoiceEncoderWorkers`, LIVETRANSLATE_OPUS_WORKERS), so that
  *   many concurrent notes never stall the main event loop; the file is byte for byte the one the same encoder makes
  *   on the calling thread (`InlineVoiceEncoder`, what `setVoiceEncoderWorkers(0)` selects: the previous behaviour).
  *   On a worker, `write` copies the slice to the thread and returns at once; `bytesSoFar` is then the bytes the
