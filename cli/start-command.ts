@@ -40,6 +40,7 @@ export function sharedDeps(config: Config, logger: Logger, store?: Store, metric
       limiter: store?.redis
         ? redisAccountLimiter({ ...config.modelLimits, redis: store.redis, onError: (err) => logger.warn({ err }, 'model rate limit: a settle was not written to Redis') })
         : accountLimiter(config.modelLimits),
+      onLimiterWait: (ms) => metrics.limiterWaited(ms),
     }),
     intake: { maxBytes: config.maxFileBytes, ffmpegPath, maxSeconds: config.maxRecordingSecs, videoEncoding: config.videoEncoding },
     store,

@@ -47,5 +47,5 @@ export async function startWorkerRole(config: Config, options: BotOptions, logge
     }
     await platformJobs.runQueued(job as never, signal);
   }, {
-    concurrency: config.maxConcurrent, logger, onAbandoned: async (job) => jobs[job.platform]?.endAbandoned(job as never), timings: { lockMs: config.queueLockMs, stalledCheckMs: Math.max(1_000, config.queueLockMs / 2), maxStalled: 3 } });
+    concurrency: config.maxConcurrent, logger, onAbandoned: async (job) => jobs[job.platform]?.endAbandoned(job as never), onStalled: () => options.metrics?.jobStalled(), timings: { lockMs: config.queueLockMs, stalledCheckMs: Math.max(1_000, config.queueLockMs / 2), maxStalled: 3 } });
 }

@@ -86,6 +86,10 @@ export interface Metrics {
    * Redis at every scrape as `shared_queue_jobs{state}`, with this process's role in `process_role{role}`.
    */
   trackSharedQueue(role: string, counts: () => Promise<Record<string, number>>): void;
+  /** A job of the shared queue whose worker died (its lock ran out): another worker takes it over. */
+  jobStalled(): void;
+  /** How long a model request waited for the account's rate limit (requests and tokens a minute), ms. */
+  limiterWaited(ms: number): void;
   /** The Prometheus text exposition of everything above plus the process metrics. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -141,6 +145,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       for (const s of sizes.values()) this.set({ platform: s.platform, map: s.map }, count(s.size()));
     },
   });
+  const stalled = new Counter({ name: `${prefix}queue_stalled_total`, help: 'Shared-queue jobs whose worker died and that went to another worker.', registers });
+  const limiterWait = new Histogram({
+    name: `${prefix}rate_limiter_wait_seconds`, help: 'Time a model request waited for the account rate limit.',
+    buckets: [0, 0.05, ...MODEL_SECONDS_BUCKETS], registers,
+  });
   let sharedCounts: (() => Promise<Record<string, number>>) | undefined;
   new Gauge({
     name: `${prefix}shared_queue_jobs`, help: 'Jobs of the shared (BullMQ) queue by state, all processes together.',
@@ -177,6 +186,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     setQueue(depth, now) {
       queueDepth.set(count(depth));
       running.set(count(now));
+    },
+    jobStalled: () => stalled.inc(),
+    limiterWaited(ms) {
+      const s = seconds(ms);
+      if (s !== undefined) limiterWait.observe(s);
     },
     trackSharedQueue(name, counts) {
       role.set({ role: name }, 1);

@@ -134,7 +134,7 @@ export interface QueueWorker {
  */
 export async function startQueueWorker(
   url: string, handler: JobHandler,
-  options: { concurrency: number; prefix?: string; timings?: QueueTimings; logger: Logger; onAbandoned?: (job: QueuedJob) => Promise<void> },
+  options: { concurrency: number; prefix?: string; timings?: QueueTimings; logger: Logger; onAbandoned?: (job: QueuedJob) => Promise<void>; onStalled?: () => void },
 ): Promise<QueueWorker> {
   const prefix = options.prefix ?? 'lt';
   const timings = options.timings ?? DEFAULT_TIMINGS;
@@ -166,7 +166,10 @@ export async function startQueueWorker(
     lockDuration: timings.lockMs, stalledInterval: timings.stalledCheckMs, maxStalledCount: timings.maxStalled,
   });
   worker.on('error', (err) => log.warn({ err }, 'queue worker error'));
-  worker.on('stalled', (jobId) => log.warn({ jobId }, 'a worker died with this job: it goes to another worker'));
+  worker.on('stalled', (jobId) => {
+    log.warn({ jobId }, 'a worker died with this job: it goes to another worker');
+    options.onStalled?.();
+  });
   // BullMQ gives up on a job whose workers died more than `maxStalled` times (its stalled check fails it, and only the
   // queue's event stream says so): its reply must still end. Every worker hears it; the first to claim it ends it.
   const events = new QueueEvents(QUEUE_NAME, { connection: { url } as never, prefix });

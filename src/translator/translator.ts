@@ -37,6 +37,8 @@ export interface TranslatorOptions {
    * included) waits for a permit, estimated from the request, and settles it with the usage the model reports.
    */
   limiter?: AccountLimiter | undefined;
+  /** Told how long each request waited for `limiter`, ms (for /metrics). */
+  onLimiterWait?: ((ms: number) => void) | undefined;
   /**
    * Most characters of text one call may yield (default `DEFAULT_MAX_OUTPUT_CHARS`): the text is cut at exactly this
    * many, the stream is aborted and OUTPUT_TOO_LONG is thrown.
@@ -232,8 +234,11 @@ export class Translator implements TranslatorLike {
   /** A permit from the limiter (at once without one); an abort while waiting throws CANCELLED. */
   private async acquire(estimate: number, signal?: AbortSignal): Promise<Permit> {
     if (!this.options.limiter) return UNLIMITED;
+    const started = performance.now();
     try {
-      return await this.options.limiter.acquire(estimate, signal);
+      const permit = await this.options.limiter.acquire(estimate, signal);
+      this.options.onLimiterWait?.(performance.now() - started);
+      return permit;
     } catch (err) {
       throw mapProviderError(err, false, signal);
     }
