@@ -17,7 +17,8 @@ import type { EncoderReply, EncoderRequest } from './voice-encoder-thread.js';
  * - A thread that dies (crash, out of memory, terminated) fails each of its sessions with an Error: `write` throws
  *   it, a pending or later `finish` rejects with it. Nothing is retried (the PCM is not kept on the main thread),
  *   and nothing hangs. The next session gets a new thread.
- * - PCM slices are copied to the thread (transferred copies); the finished file comes back transferred.
+ * - PCM slices are copied into batches of 0.4 s handed over to the thread (one message per batch); the finished file
+ *   comes back transferred.
  */
 // Built (dist/, .js) the thread body is plain JavaScript and starts directly; run from the TypeScript sources (tests,
 // bench) a worker's fresh module loader first needs tsx, which voice-encoder-entry.mjs registers.
@@ -25,6 +26,11 @@ const ENTRY = import.meta.url.endsWith('.js')
   ? new URL('./voice-encoder-thread.js', import.meta.url)
   : new URL('./voice-encoder-entry.mjs', import.meta.url);
 const IDLE_MS = 30_000;
+/**
+ * Audio sent to a thread per message. The rest of a note (at most this much) is encoded after `finish`: 20 frames,
+ * a few ms; `bytesSoFar` counts what waits here in its estimate.
+ */
+const BATCH_SECS = 0.4;
 
 let size: number | undefined;
 
@@ -118,9 +124,13 @@ export class PooledEncoder {
   private closed = false;
   private failure: Error | undefined;
   private pending: { resolve: (note: VoiceNote) => void; reject: (err: Error) => void } | undefined;
+  private readonly batchSamples: number;
+  private batch: Int16Array | undefined;
+  private batched = 0;
 
   constructor(options: { sampleRate: number; bitrate: number }, headerBytes: number) {
     this.bytesPerSample = options.bitrate / 8 / options.sampleRate;
+    this.batchSamples = Math.round(options.sampleRate * BATCH_SECS);
     this.reportedBytes = headerBytes;
     this.member = pick();
     opened(this.member, this);
@@ -131,12 +141,31 @@ export class PooledEncoder {
     return this.finalBytes ?? Math.round(this.reportedBytes + (this.posted - this.reportedSamples) * this.bytesPerSample);
   }
 
+  /**
+   * Copies the slice into the current batch; a full batch (`BATCH_SECS` of audio) goes to the thread, handed over
+   * (one message per batch rather than per slice: a message costs the main thread more than copying samples).
+   */
   write(samples: Int16Array): void {
     this.assertOpen();
-    if (samples.length === 0) return;
-    const copy = samples.slice(); // its own buffer, handed over to the thread
-    this.post({ op: 'write', id: this.id, pcm: copy }, [copy.buffer]);
+    let at = 0;
+    while (at < samples.length) {
+      this.batch ??= new Int16Array(this.batchSamples);
+      const take = Math.min(samples.length - at, this.batchSamples - this.batched);
+      this.batch.set(samples.subarray(at, at + take), this.batched);
+      this.batched += take;
+      at += take;
+      if (this.batched === this.batchSamples) this.flush();
+    }
     this.posted += samples.length;
+  }
+
+  /** Sends the batch so far to the thread. */
+  private flush(): void {
+    if (!this.batch || this.batched === 0) return;
+    const pcm = this.batched === this.batch.length ? this.batch : this.batch.slice(0, this.batched);
+    this.batch = undefined;
+    this.batched = 0;
+    this.post({ op: 'write', id: this.id, pcm }, [pcm.buffer as ArrayBuffer]);
   }
 
   finish(): Promise<VoiceNote> {
@@ -146,6 +175,7 @@ export class PooledEncoder {
       return Promise.reject(err as Error);
     }
     this.closed = true;
+    this.flush();
     return new Promise<VoiceNote>((resolve, reject) => {
       this.pending = { resolve, reject };
       this.post({ op: 'finish', id: this.id });
@@ -155,6 +185,7 @@ export class PooledEncoder {
   abort(): void {
     if (this.closed && !this.pending) return;
     this.closed = true;
+    this.batch = undefined;
     this.pending?.reject(new Error('VoiceEncoder: aborted'));
     this.pending = undefined;
     this.post({ op: 'abort', id: this.id });
