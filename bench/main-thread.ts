@@ -36,7 +36,7 @@ const POOL = voiceEncoderWorkers() || 2;
 const plan = planTranslation({ to: 'en', from: 'zh' }, { strict: false });
 
 /** The model emulator in a child process; `close` ends it. */
-async function emulatorChild(options: object): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+export async function emulatorChild(options: object): Promise<{ baseUrl: string; close: () => Promise<void> }> {
   const child: ChildProcess = spawn(tsx, [resolve(import.meta.dirname, 'model-emulator-child.ts'), JSON.stringify({ apiKeys: ['bench'], ...options })], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((done, fail) => {
     createInterface({ input: child.stdout! }).once('line', done);
@@ -103,10 +103,11 @@ function stallMeter(): { stop(): number } {
 
 interface BatchFigures { busyPct: number; stalledPct: number; jobsPerSec: number; loopP99: number; loopMax: number; firstTextP50: number; firstTextP95: number; calls: number; bytes: number; notes: number; noteSecs: number; failed: number }
 
-async function batch(n: number, mode: Mode, baseUrl: string, salt: number): Promise<BatchFigures> {
+export async function batch(n: number, mode: Mode, baseUrl: string, salt: number): Promise<BatchFigures> {
   const counted: Counted = { calls: 0, bytes: 0 };
   const translator = setMode(mode, baseUrl, counted);
   const uris = Array.from({ length: n }, (_, i) => dataUri(3, salt * 1000 + i));
+  await sleep(100); // making the inputs (the intake's work) is not part of what is measured
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   const stalls = stallMeter();

@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto';
  *
  * Contract:
  * - The bytes sent are exactly `JSON.stringify` of the body with the real input: a held input is a base64 data URI
- *   (checked on `hold`: `data:<type>[;params];base64,` then base64 characters only, checked slice by slice while it is
- *   sent), whose JSON form is itself between quotes. Anything else is not held (`hold` answers the string itself) and
+ *   (its head checked on `hold`: `data:<type>[;params];base64,`; then, slice by slice as it is sent, ASCII with no
+ *   quote, backslash, line break or tab: a slice that is not fails the request rather than send other bytes), whose
+ *   JSON form is itself between quotes. Anything else is not held (`hold` answers the string itself) and
  *   goes through the SDK as before.
  * - The request has an exact `content-length` (no chunked upload), and the body is produced as the socket takes it,
  *   `SLICE_CHARS` characters at a time: no long synchronous stretch, and no copy of the input beyond one slice. It
@@ -19,7 +20,13 @@ import { randomUUID } from 'node:crypto';
 const PLACEHOLDER_PREFIX = 'livetranslate-inline-input-';
 const PLACEHOLDER = new RegExp(`"(${PLACEHOLDER_PREFIX}[0-9a-f-]{36})"`);
 const DATA_URI_HEAD = /^data:[\w.+/-]+(?:;[\w.+-]+=[\w.+-]+)*;base64,/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** ASCII, and none of the characters JSON escapes that could be in a sloppy base64 (quote, backslash, \n, \r, tab). */
+function jsonSafeAscii(text: string): boolean {
+  return Buffer.byteLength(text, 'utf8') === text.length
+    && !text.includes('"') && !text.includes('\\') && !text.includes('\n') && !text.includes('\r') && !text.includes('\t');
+}
+
 /** Characters per slice of the input (64 KiB: about 20 µs to copy). */
 export const SLICE_CHARS = 64 * 1024;
 /** Inputs shorter than this go through the SDK as they are: copying them costs nothing worth avoiding. */
@@ -57,7 +64,6 @@ export class HeldInputs {
     const length = value.length;
     const head = Buffer.from(json.slice(0, match.index + 1), 'utf8'); // up to the opening quote
     const tail = Buffer.from(json.slice(match.index + match[0].length - 1), 'utf8'); // from the closing quote
-    const comma = value.indexOf(',') + 1;
     let at = 0;
     let step = 0; // 0: head, 1: input, 2: tail
     const stream = new ReadableStream<Uint8Array>({
@@ -70,9 +76,9 @@ export class HeldInputs {
         if (step === 1 && value !== undefined) {
           const end = Math.min(value.length, at + SLICE_CHARS);
           const slice = value.slice(at, end);
-          // the data URI's head was checked on hold; the rest must be base64 (JSON needs no escape for it)
-          const body = at === 0 ? slice.slice(comma) : slice;
-          if (!BASE64.test(body) || (end < value.length && body.includes('='))) {
+          // the data URI's head was checked on hold; the rest must need no JSON escape and be ASCII (so its bytes are
+          // its characters): native scans, fast enough for megabytes (a base64 regex costs ~10 ns a character)
+          if (!jsonSafeAscii(slice)) {
             controller.error(new Error('the inline input is not plain base64'));
             return;
           }
