@@ -287,7 +287,7 @@ export async function scaleOutBench(jobs = 48, killRuns = 5): Promise<ScaleOutRo
       base ??= t;
       const busy = t.cpu.gateway + t.cpu.workers + t.cpu.bench + t.cpu.redis;
       const load = loadavg()[0]!.toFixed(1);
-      throughputRows.push(`| ${workers} | ${t.rate.toFixed(2)} jobs/s | ${(t.rate / base.rate).toFixed(2)}× | ${jobs} in ${t.seconds.toFixed(1)} s; ${t.modelRequests} model requests (median stream ${(t.streamMs / 1000).toFixed(1)} s, ${(t.inputBytes / 1048576).toFixed(1)} MB in), ${t.edits} reply edits, ${jobs} voice messages (${(t.voiceBytes / 1048576).toFixed(1)} MB) | workers ${t.cpu.workers.toFixed(1)} s, gateway ${t.cpu.gateway.toFixed(1)} s, emulators ${t.cpu.bench.toFixed(1)} s, redis ${t.cpu.redis.toFixed(1)} s: ${(busy / t.seconds / cpus().length * 100).toFixed(0)}% of ${cpus().length} cores; load average ${load} | ${t.discord429} / ${t.model429} |`);
+      throughputRows.push(`| ${workers} | ${t.rate.toFixed(2)} jobs/s | ${(t.rate / base.rate).toFixed(2)}× | ${jobs} in ${t.seconds.toFixed(1)} s; ${t.modelRequests} model requests (median stream ${(t.streamMs / 1000).toFixed(1)} s, ${(t.inputBytes / 1048576).toFixed(1)} MB in), ${t.edits} reply edits, ${jobs} voice messages (${(t.voiceBytes / 1048576).toFixed(1)} MB) | workers ${t.cpu.workers.toFixed(1)} s, gateway ${t.cpu.gateway.toFixed(1)} s, emulators ${t.cpu.bench.toFixed(1)} s, redis ${t.cpu.redis.toFixed(1)} s: ${(busy / t.seconds / cpus().length * 100).toFixed(0)}% of ${cpus().length} cores; ${(busy / jobs).toFixed(2)} CPU s a job (${((busy - t.cpu.bench) / jobs).toFixed(2)} s in the bot's processes and redis); load average ${load} | ${t.discord429} / ${t.model429} |`);
     }
     const takeoverRows: string[] = [];
     for (const lock of [10, 3]) {
