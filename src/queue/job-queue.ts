@@ -1,4 +1,4 @@
-import { DelayedError, Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { DelayedError, Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TranslateError } from '../errors.js';
 import type { ChatJobRequest } from '../jobs/types.js';
@@ -172,12 +172,16 @@ export async function startQueueWorker(
   });
   // BullMQ gives up on a job whose workers died more than `maxStalled` times (its stalled check fails it, and only the
   // queue's event stream says so): its reply must still end. Every worker hears it; the first to claim it ends it.
-  const events = new QueueEvents(QUEUE_NAME, { connection: { url } as never, prefix });
+  const eventsConnection = new Redis(url, { maxRetriesPerRequest: null });
+  eventsConnection.on('error', () => undefined);
+  const events = new QueueEvents(QUEUE_NAME, { connection: eventsConnection, prefix });
+  const jobs = new Queue<QueuedJob>(QUEUE_NAME, { connection, prefix });
+  events.on('error', (err) => log.warn({ err }, 'queue events error'));
   events.on('failed', ({ jobId, failedReason }) => {
     if (!/stalled/i.test(failedReason) || !options.onAbandoned) return;
     void (async () => {
       if (!(await connection.set(`${prefix}:abandoned:${jobId}`, '1', 'EX', 3600, 'NX'))) return;
-      const job = await Job.fromId<QueuedJob>(worker as never, jobId);
+      const job = await jobs.getJob(jobId);
       if (job) await options.onAbandoned!(job.data);
     })().catch((e: unknown) => log.error({ err: e, jobId }, 'could not end an abandoned job'));
   });
@@ -201,6 +205,9 @@ export async function startQueueWorker(
     async close() {
       await worker.close(true).catch(() => undefined);
       await events.close().catch(() => undefined);
+      await jobs.close().catch(() => undefined);
+      // connections handed to BullMQ are ours to close
+      eventsConnection.disconnect();
       subscriber.disconnect();
       connection.disconnect();
     },
