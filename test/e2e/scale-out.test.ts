@@ -108,6 +108,25 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
     return o && /characters/.test(o.content) && !o.content.includes('translating…') ? o : undefined;
   };
 
+  /** `count` distinct voice notes (`seconds` + a tenth per note) through /translate, each acknowledged before the next. */
+  async function translateOnDiscord(count: number, seconds: number): Promise<InteractionHandle[]> {
+    const handles: InteractionHandle[] = [];
+    for (let i = 0; i < count; i++) {
+      handles.push(await discord.slashCommand({
+        userId: user.id, channelId: channel.id, name: 'translate', options: { to: 'en' },
+        attachments: { file: { name: `n${seconds}-${i}.wav`, data: fixtures.wav(seconds + i / 10), contentType: 'audio/wav' } },
+      }));
+      // the emulators run in this process: let them serve the gateway's acknowledgement before the next command
+      await poll(() => discord.interaction(handles.at(-1)!).responses.length > 0, 10_000, 'the acknowledgement');
+    }
+    return handles;
+  }
+
+  const everyReplyFinished = (handles: InteractionHandle[], timeoutMs: number) => poll(() => {
+    const done = handles.map(finished);
+    return done.every(Boolean) ? done.map((o) => o!) : undefined;
+  }, timeoutMs, 'every reply to finish');
+
   it('SIGKILL the worker holding the most jobs mid-stream: every job finishes in its own reply, once (both platforms)', async () => {
     const gateway = await start('gateway-1', 'gateway');
     const ready = await poll(() => gateway.lines.find((l) => l.msg === 'slack ready'), 10_000, 'Slack on the gateway');
@@ -115,15 +134,7 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
     const workers = [await start('worker-1', 'worker'), await start('worker-2', 'worker')];
     // slow enough that every reply is still streaming when the worker dies
     model.configure({ text: TEXT.repeat(2), chunkDelayMs: 400, audioSeconds: 1 });
-    const handles: InteractionHandle[] = [];
-    for (let i = 0; i < 4; i++) {
-      handles.push(await discord.slashCommand({
-        userId: user.id, channelId: channel.id, name: 'translate', options: { to: 'en' },
-        attachments: { file: { name: `n${i}.wav`, data: fixtures.wav(1 + i / 10), contentType: 'audio/wav' } },
-      }));
-      // the emulators run in this process: let them serve the gateway's acknowledgement before the next command
-      await poll(() => discord.interaction(handles.at(-1)!).responses.length > 0, 10_000, 'the acknowledgement');
-    }
+    const handles = await translateOnDiscord(4, 1);
     const slackChannel = slack.createChannel();
     const slackUser = slack.createUser({ locale: 'en-US' });
     const notes: Array<{ ts: string }> = [];
@@ -145,10 +156,7 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
     victim.child.kill('SIGKILL');
     await new Promise((r) => victim.child.once('exit', r));
 
-    const replies = await poll(() => {
-      const done = handles.map(finished);
-      return done.every(Boolean) ? done.map((o) => o!) : undefined;
-    }, 90_000, 'every reply to finish');
+    const replies = await everyReplyFinished(handles, 90_000);
     for (const reply of replies) {
       expect(reply.content).toContain(TEXT.repeat(2).trim());
       expect(reply.content).not.toMatch(/interrupted|moved to another worker/);
@@ -192,15 +200,7 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
     }
     // slow enough that the jobs are still streaming once a second worker is up
     model.configure({ text: TEXT.repeat(2), chunkDelayMs: 800, audioSeconds: 1 });
-    const handles: InteractionHandle[] = [];
-    for (let i = 0; i < 3; i++) {
-      handles.push(await discord.slashCommand({
-        userId: user.id, channelId: channel.id, name: 'translate', options: { to: 'en' },
-        attachments: { file: { name: `t${i}.wav`, data: fixtures.wav(2 + i / 10), contentType: 'audio/wav' } },
-      }));
-      // the emulators run in this process: let them serve the gateway's acknowledgement before the next command
-      await poll(() => discord.interaction(handles.at(-1)!).responses.length > 0, 10_000, 'the acknowledgement');
-    }
+    const handles = await translateOnDiscord(3, 2);
     await poll(() => jobsOf(busy).size >= 3 && handles.every((h) => discord.interaction(h).original?.content.includes('Every accepted')), 30_000, 'worker-3 to stream every job');
     const spare = await start('worker-4', 'worker');
     busy.child.kill('SIGTERM');
@@ -208,10 +208,7 @@ describe('gateway + workers on the shared queue (real processes, real Redis)', (
     // what was still running when it stopped was handed back (on a loaded machine some may have finished first)
     const handedBack = busy.lines.filter((l) => l.msg === 'failed' && (l as { code?: string }).code === 'HANDED_BACK').map((l) => l.jobId);
     expect(handedBack.length).toBeGreaterThan(0);
-    const replies = await poll(() => {
-      const done = handles.map(finished);
-      return done.every(Boolean) ? done.map((o) => o!) : undefined;
-    }, 60_000, 'every reply to finish');
+    const replies = await everyReplyFinished(handles, 60_000);
     for (const reply of replies) {
       expect(reply.content).toContain(TEXT.repeat(2).trim());
       expect(reply.content).not.toMatch(/interrupted|moved to another worker/);
