@@ -62,6 +62,16 @@ export async function runTranslation(
     part: media.part, target: plan.target.code, source: plan.source?.code, voice: plan.voice?.name,
     releaseInput: () => (media.part = undefined),
   }, signal);
+  // finished as soon as the model says it is done (its `finish` event), while the usage chunk is still on its way
+  let voice: Promise<VoiceNote | undefined> | undefined;
+  const finishVoice = (): Promise<VoiceNote | undefined> => {
+    if (!voice) {
+      if (encoder && samples === 0) encoder.abort();
+      voice = encoder && samples > 0 ? encoder.finish() : Promise.resolve(undefined);
+      voice.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
+    }
+    return voice;
+  };
   try {
     for await (const event of events) {
       hooks.onEvent?.(event);
@@ -72,6 +82,8 @@ export async function runTranslation(
       } else if (event.type === 'audio') {
         samples += event.pcm.length;
         encoder?.write(event.pcm);
+      } else if (event.type === 'finish') {
+        void finishVoice();
       } else if (event.type === 'usage') {
         usage = event.usage;
       } else {
@@ -83,8 +95,7 @@ export async function runTranslation(
     throw err;
   }
   const modelDoneMs = performance.now() - started;
-  if (encoder && samples === 0) encoder.abort();
-  const voiceNote = encoder && samples > 0 ? await encoder.finish() : undefined;
+  const voiceNote = await finishVoice();
   return {
     text,
     voiceNote,

@@ -239,6 +239,23 @@ describe('runChatJob (core against a recording surface, model emulator behind)',
     expect(text.speech!.opened).toEqual([]);
   });
 
+  it('ends the speech feed and finishes the voice note when the model says it has finished, not when its stream closes', async () => {
+    // the service reports usage 400 ms after its finish_reason; the speech must not wait for it
+    emu.configure({ text: 'Dinner is at eight.', audioSeconds: 1.5, usageDelayMs: 400 });
+    const s = surface().withSpeechFeed();
+    let openAtEnd: boolean | undefined;
+    const feed = s.openSpeech!;
+    s.openSpeech = (rate) => {
+      const f = feed(rate)!;
+      return { ...f, end: () => ((openAtEnd ??= emu.requests.at(-1)!.closedAt === undefined), f.end()) };
+    };
+    const outcome = await runChatJob(spec({ id: 'finish-early' }), s, deps, new AbortController().signal);
+    expect(outcome).toMatchObject({ status: 'done', voice: 'posted' });
+    expect(openAtEnd).toBe(true);
+    expect(s.speech!.samples).toBe(s.voiceNotes[0]!.samples);
+    expect(s.voiceNotes[0]!.durationSecs).toBeCloseTo(1.5, 3);
+  });
+
   it('shows a waiting job its place in the model queue at once, then not on every move (at most every 5 s)', async () => {
     emu.configure({ text: 'Queued.', audioSeconds: 0.5, chunkDelayMs: 30 });
     const queue = new FairQueue(1);

@@ -132,6 +132,7 @@ export async function runChatJob<M>(
           speechOpen = true;
           speech?.write(pcm);
         },
+        onAudioEnd: () => speech?.end(),
       },
       log, signal,
     );

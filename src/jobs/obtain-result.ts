@@ -49,6 +49,8 @@ export interface ObtainHooks {
   onQueued?(position: number): void;
   /** The model's speech as it streams (24 kHz mono PCM; not for a cached or shared result). */
   onAudio?(pcm: Int16Array): void;
+  /** The model has finished: no more speech comes (its usage may still be on the way). */
+  onAudioEnd?(): void;
 }
 
 /** Identical requests in flight share one model call (keyed like the cache). */
@@ -132,8 +134,8 @@ async function translated(
     if (waited) hooks.onQueued?.(0);
     try {
       const segments = store ? { store: segmentCache(store), key } : undefined;
-      const onAudio = hooks.onAudio;
-      const onEvent = onAudio && ((e: TranslationEvent) => (e.type === 'audio' ? onAudio(e.pcm) : undefined));
+      const { onAudio, onAudioEnd } = hooks;
+      const onEvent = onAudio && ((e: TranslationEvent) => (e.type === 'audio' ? onAudio(e.pcm) : e.type === 'finish' ? onAudioEnd?.() : undefined));
       return await translateMedia(translator, media, input.plan, { onText: hooks.onText, onProgress: hooks.onProgress, ...(onEvent ? { onEvent } : {}) }, signal, { cache: segments, voiceMaxBytes: VOICE_NOTE_MAX_BYTES, checkpoint: !!services.checkpointSegments });
     } finally {
       release();

@@ -245,7 +245,7 @@ export async function runSegmented(
       } else if (event.type === 'usage') {
         usage = addUsage(usage, event.usage);
         task.usage = event.usage;
-      } else cut = event.truncated;
+      } else if (event.type === 'end') cut = event.truncated;
       if (tasks[head] === task) flush(task);
     }
     if (cut) {

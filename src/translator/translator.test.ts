@@ -70,6 +70,11 @@ describe('Translator against the model emulator', () => {
     const usage = events.find((e) => e.type === 'usage');
     expect(usage).toMatchObject({ usage: { inputAudioTokens: 25, outputAudioTokens: 25 } });
     expect(events.at(-1)).toEqual({ type: 'end', finishReason: 'stop', truncated: false });
+    // the finish comes once, after the last speech and before the usage chunk and the end of the stream
+    const kinds = events.map((e) => e.type);
+    expect(kinds.filter((k) => k === 'finish')).toHaveLength(1);
+    expect(kinds.indexOf('finish')).toBeGreaterThan(kinds.lastIndexOf('audio'));
+    expect(kinds.indexOf('finish')).toBeLessThan(kinds.indexOf('usage'));
   });
 
   it('asks for text only when there is no voice', async () => {
@@ -86,6 +91,7 @@ describe('Translator against the model emulator', () => {
     const { events, error } = await collect(translator(), speech);
     expect(error).toBeUndefined();
     expect(events.at(-1)).toEqual({ type: 'end', finishReason: 'length', truncated: true });
+    expect(events).toContainEqual({ type: 'finish', finishReason: 'length' });
   });
 
   const refusals: [string, Fault, ErrorCode][] = [

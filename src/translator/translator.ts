@@ -337,7 +337,8 @@ export class Translator implements TranslatorLike {
       }
       const chunk = raw as unknown as LiveTranslateChunk;
       const choice = chunk.choices[0];
-      if (choice) {
+      // after its finish_reason the model has nothing more to say: a stray delta would come after the finished speech
+      if (choice && !finish) {
         const delta = choice.delta as LiveTranslateDelta;
         // Some SDK samples read `audio.transcript`; use it only if the model sends no `content` at all.
         const text = delta.content || (!sawContent ? delta.audio?.transcript : undefined);
@@ -355,7 +356,15 @@ export class Translator implements TranslatorLike {
             yield { type: 'audio', pcm: samples };
           }
         }
-        if (choice.finish_reason) finish = choice.finish_reason;
+        if (choice.finish_reason) {
+          finish = choice.finish_reason;
+          if (finish === 'stop' || finish === 'length') {
+            // everything is said: the speech can be finished now, not when the stream (usage, [DONE]) closes
+            const rest = pcm.flush();
+            if (rest.length > 0) yield { type: 'audio', pcm: rest };
+            yield { type: 'finish', finishReason: finish };
+          }
+        }
       }
       if (chunk.usage) {
         const usage = toUsage(chunk.usage);

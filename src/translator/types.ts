@@ -35,6 +35,9 @@ export interface Usage {
  * What `Translator.translate` yields, in stream order:
  * - `text`: the next piece of translated text, as the model wrote it;
  * - `audio`: the next whole 16-bit mono samples at `AUDIO_SAMPLE_RATE` (fragments already reassembled);
+ * - `finish`: once, as soon as the model says it has finished (`finish_reason` "stop" or "length"): all text and
+ *   speech has been yielded, so a consumer can finish the voice note now instead of waiting for the stream to close
+ *   (the usage chunk and the end of the stream may still be on their way);
  * - `usage`: once, near the end, when the service reports it;
  * - `end`: last, exactly once on success. `finishReason: 'length'` means the model's 4,096-token output cap cut the
  *   translation short: `truncated` is then true and must be shown to the user.
@@ -43,6 +46,7 @@ export interface Usage {
 export type TranslationEvent =
   | { type: 'text'; delta: string }
   | { type: 'audio'; pcm: Int16Array }
+  | { type: 'finish'; finishReason: 'stop' | 'length' }
   | { type: 'usage'; usage: Usage }
   | { type: 'end'; finishReason: 'stop' | 'length'; truncated: boolean };
 

@@ -140,7 +140,7 @@ export async function startModelEmulator(options: StartOptions = {}): Promise<Mo
         await sendEndlessStream(res, next, { requestId, delayMs: endlessDelay === undefined ? delayMs : () => endlessDelay, onSent });
         return;
       }
-      await sendStream(res, plan.chunks, { requestId, delayMs, sendDone: opts.sendDone, fault: streamFault, onSent });
+      await sendStream(res, plan.chunks, { requestId, delayMs, usageDelayMs: opts.usageDelayMs, sendDone: opts.sendDone, fault: streamFault, onSent });
     } catch (e) {
       fail(e instanceof ServiceError ? e : new ServiceError(500, 'InternalError', `Emulator error: ${String(e)}`));
     }

@@ -14,6 +14,8 @@ export interface SendOptions {
   requestId: string;
   /** Milliseconds to wait before each chunk. */
   delayMs: () => number;
+  /** Extra milliseconds before the usage chunk (the one with `choices: []`). */
+  usageDelayMs?: number;
   sendDone: boolean;
   fault?: StreamFault;
   /** Called with each chunk right after it was handed to the socket (for timing records). */
@@ -66,7 +68,8 @@ export async function sendStream(res: ServerResponse, chunks: object[], opts: Se
       return;
     }
     if (i === chunks.length) break;
-    const delay = opts.delayMs();
+    const usageChunk = (chunks[i] as { choices?: unknown[] }).choices?.length === 0;
+    const delay = opts.delayMs() + (usageChunk ? opts.usageDelayMs ?? 0 : 0);
     if (delay > 0) await sleep(delay);
     else await nextTurn();
     if (res.destroyed) return; // the client went away

@@ -38,6 +38,8 @@ export interface ResponseOptions {
   audioOrder: 'interleaved' | 'after-text';
   /** Pause before each chunk: a fixed delay or a seeded random one in [min, max]. */
   chunkDelayMs: number | { min: number; max: number };
+  /** Extra pause before the usage chunk (a service slow to report usage after its `finish_reason`). */
+  usageDelayMs: number;
   /** Send the trailing `data: [DONE]` line. */
   sendDone: boolean;
   /** Seed of the pseudo-random fragment sizes and delays (reproducible). */
@@ -117,6 +119,7 @@ export const DEFAULT_RESPONSE_OPTIONS: ResponseOptions = {
   fragmentMode: 'aligned',
   audioOrder: 'interleaved',
   chunkDelayMs: { min: 0, max: 2 },
+  usageDelayMs: 0,
   sendDone: true,
   seed: 1,
 };
