@@ -6,9 +6,8 @@ import type { TranslationAsk } from '../../src/plan.js';
 /** Where a modal's result goes, carried in the view's private_metadata. */
 export interface ModalTarget {
   channelId: string;
-  /** For "Translate to…": the message whose files are translated, and its thread. */
+  /** For "Translate to…": the message whose files are translated (its thread is read from the message). */
   messageTs?: string;
-  threadTs?: string;
 }
 
 export const MODAL_CALLBACK = 'translate_modal';

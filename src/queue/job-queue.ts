@@ -49,9 +49,6 @@ const KEEP = { age: 24 * 3600, count: 10_000 };
 
 const serverKeyOf = (job: QueuedJob) => `${job.request.scope.platform}:${job.request.scope.serverId}`;
 
-/** Why a worker stopped a job: a user's Cancel, or a shutdown handing it to another worker. */
-export type StopReason = 'cancel' | 'handback';
-
 /** The gateway's side: enqueue, find a job's data (Cancel and Retry clicks), ask for a cancel, counts for /metrics. */
 export class JobQueue {
   private readonly connection: Redis;

@@ -43,10 +43,6 @@ export interface AccountLimits {
   clock?: Clock;
 }
 
-/** The service's limits for one account (requests and tokens a minute). */
-export const SERVICE_REQUESTS_PER_MINUTE = 100;
-export const SERVICE_TOKENS_PER_MINUTE = 100_000;
-
 /** A continuously refilled bucket; `level` may be negative (debt left by a request larger than it, or by settling). */
 class Bucket {
   level: number;
