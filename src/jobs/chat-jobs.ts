@@ -202,24 +202,24 @@ export class ChatJobs<P> {
 
   private async decide(t: Trigger<P>): Promise<TriggerResult> {
     if (this.closed) throw new TranslateError('RESTARTING');
-    let retried = t.target.kind === 'retry' && !this.options.queue ? this.retryOf(t.target.jobId, t) : undefined;
-    // 0. not a request at all
+    // 0. not a request at all (a flag on a message whose files are hidden is one, answered once the channel is known)
     const media = mediaOf(t.files);
     const passive = t.kind === 'reaction' || t.kind === 'auto';
-    if (passive && (t.byBot || media.length === 0)) {
-      return t.kind === 'reaction' && t.filesHidden && !t.byBot ? refused(new TranslateError('FILES_HIDDEN')) : { status: 'ignored' };
-    }
+    const hidden = t.kind === 'reaction' && !!t.filesHidden && !t.byBot;
+    if (passive && (t.byBot || media.length === 0) && !hidden) return { status: 'ignored' };
     // 1. the channel allow-list (an auto-translate channel outside it stays quiet: nobody asked)
-    const server = await serverSettings(this.store, t.platform, t.serverId);
+    const server = await this.serverFor(t);
+    if (server === QUIET) return { status: 'ignored' };
     const autoLanguages = server?.autoTranslate?.[t.channelId] ?? [];
     if (t.kind === 'auto' && (autoLanguages.length === 0 || !channelAllowed(server, t.channelId))) return { status: 'ignored' };
     if (!channelAllowed(server, t.channelId)) throw new TranslateError('CHANNEL_NOT_ALLOWED');
+    if (hidden) throw new TranslateError('FILES_HIDDEN');
     // 2. the abuse limit (a burst below it is queued by the fair queue, not refused)
     if (t.kind !== 'auto') this.rate.take(`${t.platform}:${t.userId}`);
     // 3.–4. files and target: a Retry repeats its request as it was, once the failed job has wrapped up
-    if (t.target.kind === 'retry' && !retried) retried = await this.retryOfQueued(t.target.jobId, t);
-    if (retried) {
-      await this.registry.get((t.target as { jobId: string }).jobId)?.settled;
+    if (t.target.kind === 'retry') {
+      const retried = this.options.queue ? await this.retryOfQueued(t.target.jobId, t) : this.retryOf(t.target.jobId, t);
+      await this.registry.get(t.target.jobId)?.settled;
       return this.start(t, [{ ...retried, trigger: 'retry' }], retried.private);
     }
     refuseFiles(media, this.options.deps.intake.maxBytes);
@@ -229,6 +229,21 @@ export class ChatJobs<P> {
     const isPrivate = !!t.private;
     const requests = asks.flatMap((ask) => media.map((file) => this.request(t, file, ask, isPrivate)));
     return this.start(t, requests, isPrivate);
+  }
+
+  /**
+   * The server's settings for step 1. A store that cannot be read refuses (fails closed), except for an
+   * auto-translate channel: nobody asked there, so every voice note would get a "storage not reachable" notice;
+   * it is logged and the note left alone (`QUIET`).
+   */
+  private async serverFor(t: Trigger<P>): Promise<ServerSettings | undefined | typeof QUIET> {
+    try {
+      return await serverSettings(this.store, t.platform, t.serverId);
+    } catch (err) {
+      if (t.kind !== 'auto') throw err;
+      this.options.deps.logger.warn({ err, channel: t.channelId }, 'auto-translate skipped: the server settings could not be read');
+      return QUIET;
+    }
   }
 
   private async asksFor(t: Trigger<P>, server: ServerSettings | undefined, autoLanguages: LanguageCode[]): Promise<TranslationAsk[]> {
@@ -250,18 +265,14 @@ export class ChatJobs<P> {
     };
   }
 
-  /** The request behind a Retry button, if it is still known and was asked here. */
+  /** The request behind a Retry button, if it is still known, was asked here and (if private) by the clicker. */
   private retryOf(jobId: string, where: TriggerWhere): ChatJobRequest {
-    const found = this.registry.retryRequest(jobId);
-    if (!found || !sameWhere(found.request, where)) throw new TranslateError('RETRY_GONE');
-    return { ...found.request, scope: { ...found.request.scope, userId: where.userId } };
+    return retryable(this.registry.retryRequest(jobId), where);
   }
 
   /** A Retry in the gateway role: the request is the failed job's data in the shared queue (kept a day). */
   private async retryOfQueued(jobId: string, where: TriggerWhere): Promise<ChatJobRequest> {
-    const found = this.registry.retryRequest(jobId) ?? (await this.options.queue?.get<P>(jobId, 'any'));
-    if (!found || !sameWhere(found.request, where)) throw new TranslateError('RETRY_GONE');
-    return { ...found.request, scope: { ...found.request.scope, userId: where.userId } };
+    return retryable(this.registry.retryRequest(jobId) ?? (await this.options.queue?.get<P>(jobId, 'any')), where);
   }
 
   /**
@@ -356,7 +367,20 @@ export class ChatJobs<P> {
   }
 }
 
-const refused = (reason: TranslateError): TriggerResult => ({ status: 'refused', reason });
+/** Step 1's answer for an auto-translate channel whose server settings could not be read: stay quiet. */
+const QUIET = Symbol('quiet');
+
+/**
+ * The request a Retry click repeats, for the clicker: it must be known and asked where the button was clicked; a
+ * private reply (only its requester saw it) is retried by its requester only.
+ */
+function retryable(found: { request: ChatJobRequest; requesterId: string } | undefined, where: TriggerWhere): ChatJobRequest {
+  if (!found || !sameWhere(found.request, where)) throw new TranslateError('RETRY_GONE');
+  if (found.request.private && found.requesterId !== where.userId) {
+    throw new TranslateError('RETRY_GONE', '(Only the person who asked for a private translation can retry it.)');
+  }
+  return { ...found.request, scope: { ...found.request.scope, userId: where.userId } };
+}
 
 /** Whether a job was asked in the place a click comes from (a button of another server or channel is refused). */
 function sameWhere(request: ChatJobRequest, where: TriggerWhere): boolean {

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../audio/wav.js';
+import { TranslateError } from '../errors.js';
 import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/types.js';
+import type { Platform, Store } from '../store/types.js';
 import type { TranslationEvent, TranslatorLike } from '../translator/types.js';
 import { ChatJobs } from './chat-jobs.js';
 import type { Trigger, TriggerFile, TriggerResult } from './trigger.js';
@@ -43,8 +44,18 @@ class QuickTranslator implements TranslatorLike {
   release(): void {
     this.open();
   }
+  /** The next call breaks off (a retryable failure: its reply offers Retry). */
+  failNext(): void {
+    this.failing = true;
+  }
+  private failing = false;
   async *translate(_request: unknown, signal?: AbortSignal): AsyncIterable<TranslationEvent> {
     this.calls++;
+    if (this.failing) {
+      this.failing = false;
+      throw new TranslateError('STREAM_CUT');
+    }
+    signal?.throwIfAborted();
     await Promise.race([this.gate, new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }))]);
     yield { type: 'text', delta: 'ok' };
     yield { type: 'end', finishReason: 'stop', truncated: false };
@@ -76,9 +87,9 @@ let translator: QuickTranslator;
 let jobs: ChatJobs<Place>;
 let acks: boolean[];
 
-function make(over: { store?: Store; triggersPerMinute?: number } = {}): ChatJobs<Place> {
+function makeJobs(platform: Platform, over: { store?: Store; triggersPerMinute?: number } = {}): ChatJobs<Place> {
   return new ChatJobs<Place>({
-    platform: 'discord',
+    platform,
     deps: {
       translator, logger: pino({ level: 'silent' }), minIntervalMs: 0,
       intake: { maxBytes: 1_000_000, passUrls: false, fetch: async (url) => new Response(new Uint8Array(wavFor(String(url)))) },
@@ -89,16 +100,16 @@ function make(over: { store?: Store; triggersPerMinute?: number } = {}): ChatJob
   });
 }
 
-/** A trigger of `kind` in guild g1, #general, by alice, on one voice note (retries point at `jobId`). */
-function trigger(kind: Kind, over: Partial<Trigger<Place>> = {}, jobId = ''): Trigger<Place> {
+/** A trigger of `kind` in server g1, #general, by alice, on one voice note (retries point at `jobId`). */
+function triggerOn(platform: Platform, kind: Kind, over: Partial<Trigger<Place>> = {}, jobId = ''): Trigger<Place> {
   const target: Trigger<Place>['target'] = kind === 'reaction' ? { kind: 'flag', language: 'ja' }
     : kind === 'auto' ? { kind: 'auto' }
     : kind === 'retry' ? { kind: 'retry', jobId }
     : kind === 'menu' || kind === 'shortcut' ? { kind: 'default' }
     : { kind: 'ask', ask: { to: 'ja' } };
   return {
-    kind, platform: 'discord', serverId: 'g1', channelId: 'general', userId: 'alice', target,
-    files: kind === 'retry' ? [] : [file(`f-${kind}-${Math.random().toString(36).slice(2, 8)}`)],
+    kind, platform, serverId: 'g1', channelId: 'general', userId: 'alice', target,
+    files: kind === 'retry' ? [] : [file(`f-${platform}-${kind}-${Math.random().toString(36).slice(2, 8)}`)],
     placeFor: (n, isPrivate) => ({ n, private: isPrivate }),
     acknowledge: async (isPrivate) => void acks.push(isPrivate),
     ...over,
@@ -107,12 +118,17 @@ function trigger(kind: Kind, over: Partial<Trigger<Place>> = {}, jobId = ''): Tr
 
 const settle = async (r: TriggerResult) => (r.status === 'started' ? r.done : undefined);
 const KINDS: Kind[] = ['slash', 'menu', 'shortcut', 'modal', 'reaction', 'auto', 'retry'];
+const PLATFORMS: Platform[] = ['discord', 'slack'];
 
 beforeAll(async () => {
   store = await openStore('sqlite://:memory:');
-  await store.settings.setServer('discord', 'g1', { autoTranslate: { general: ['ja'], closed: ['ja'] } });
+  for (const platform of PLATFORMS) await store.settings.setServer(platform, 'g1', { autoTranslate: { general: ['ja'], closed: ['ja'] } });
 });
 afterAll(() => store.close());
+
+describe.each(PLATFORMS)('%s', (platform) => {
+const make = (over: { store?: Store; triggersPerMinute?: number } = {}) => makeJobs(platform, over);
+const trigger = (kind: Kind, over: Partial<Trigger<Place>> = {}, jobId = '') => triggerOn(platform, kind, over, jobId);
 
 /** A finished job of `kind`'s request to retry (Retry needs a job the registry remembers). */
 async function finishedJob(over: Partial<Trigger<Place>> = {}): Promise<string> {
@@ -140,7 +156,7 @@ describe('ChatJobs.trigger: every kind × every policy outcome', () => {
 
   it.each(KINDS)('%s: in a channel outside the allow-list → refused (auto: ignored), no model call', async (kind) => {
     const jobId = kind === 'retry' ? await finishedJob({ channelId: 'closed' }) : '';
-    await store.settings.setServer('discord', 'g1', { channels: ['elsewhere'] });
+    await store.settings.setServer(platform, 'g1', { channels: ['elsewhere'] });
     try {
       acks = [];
       const calls = translator.calls;
@@ -150,7 +166,7 @@ describe('ChatJobs.trigger: every kind × every policy outcome', () => {
       expect(acks).toEqual([]);
       expect(translator.calls).toBe(calls);
     } finally {
-      await store.settings.setServer('discord', 'g1', { channels: undefined });
+      await store.settings.setServer(platform, 'g1', { channels: undefined });
     }
   });
 
@@ -181,7 +197,7 @@ describe('ChatJobs.trigger: every kind × every policy outcome', () => {
 
   it.each(KINDS.filter((k) => k !== 'retry'))('%s: the same file and language while it runs → deduplicated, one model call', async (kind) => {
     translator.hold();
-    const same = file(`dup-${kind}`);
+    const same = file(`dup-${platform}-${kind}`);
     const calls = translator.calls;
     const first = await jobs.trigger(trigger(kind, { files: [same] }));
     const second = await jobs.trigger(trigger(kind, { files: [same], userId: 'bob' }));
@@ -192,7 +208,7 @@ describe('ChatJobs.trigger: every kind × every policy outcome', () => {
     expect(translator.calls - calls).toBe(1);
   });
 
-  it.each(KINDS)('%s: a store that cannot be read → refused (fails closed)', async (kind) => {
+  it.each(KINDS)('%s: a store that cannot be read → refused (fails closed; auto: ignored, nobody asked)', async (kind) => {
     const jobId = kind === 'retry' ? await finishedJob() : '';
     const down = { ...store, settings: { ...store.settings, getServer: () => Promise.reject(new Error('connection refused')) } } as Store;
     const broken = kind === 'retry' ? jobs : make({ store: down });
@@ -201,10 +217,42 @@ describe('ChatJobs.trigger: every kind × every policy outcome', () => {
     if (kind === 'retry') store.settings.getServer = down.settings.getServer;
     try {
       const result = await broken.trigger(trigger(kind, {}, jobId));
-      expect(result).toMatchObject({ status: 'refused', reason: { code: 'STORE_UNAVAILABLE' } });
+      if (kind === 'auto') expect(result).toEqual({ status: 'ignored' });
+      else expect(result).toMatchObject({ status: 'refused', reason: { code: 'STORE_UNAVAILABLE' } });
     } finally {
       store.settings.getServer = restore;
     }
+  });
+  it('retry: the same Retry clicked twice while it runs → deduplicated, one model call', async () => {
+    translator.failNext();
+    const jobId = await finishedJob();
+    expect(posted[0]!.outcome).toBe('failed');
+    translator.hold();
+    const calls = translator.calls;
+    const first = await jobs.trigger(trigger('retry', {}, jobId));
+    const second = await jobs.trigger(trigger('retry', { userId: 'bob' }, jobId));
+    translator.release();
+    expect(first).toMatchObject({ status: 'started', jobs: 1 });
+    expect(second).toEqual({ status: 'deduplicated' });
+    await settle(first);
+    expect(translator.calls - calls).toBe(1);
+  });
+
+  it('the allow-list comes before everything a trigger carries: a Retry of an unknown id, hidden files', async () => {
+    await store.settings.setServer(platform, 'g1', { channels: ['elsewhere'] });
+    try {
+      expect(await jobs.trigger(trigger('retry', { channelId: 'closed' }, 'no-such-job'))).toMatchObject({ status: 'refused', reason: { code: 'CHANNEL_NOT_ALLOWED' } });
+      expect(await jobs.trigger(trigger('reaction', { channelId: 'closed', files: [], filesHidden: true }))).toMatchObject({ status: 'refused', reason: { code: 'CHANNEL_NOT_ALLOWED' } });
+    } finally {
+      await store.settings.setServer(platform, 'g1', { channels: undefined });
+    }
+  });
+
+  it('the abuse limit comes before a Retry\'s id is looked up', async () => {
+    const limited = make({ triggersPerMinute: 1 });
+    await settle(await limited.trigger(trigger('slash', { userId: 'dave' })));
+    expect(await limited.trigger(trigger('retry', { userId: 'dave' }, 'no-such-job'))).toMatchObject({ status: 'refused', reason: { code: 'TOO_MANY_TRIGGERS' } });
+    expect(await jobs.trigger(trigger('retry', { userId: 'dave' }, 'no-such-job'))).toMatchObject({ status: 'refused', reason: { code: 'RETRY_GONE' } });
   });
 });
 
@@ -212,6 +260,15 @@ describe('ChatJobs: Retry and Cancel belong to their place', () => {
   beforeAll(() => {
     translator = new QuickTranslator();
     jobs = make();
+  });
+
+  it('a private job is retried by its requester only (someone else clicking a typed id is refused)', async () => {
+    const jobId = await finishedJob({ private: true });
+    const calls = translator.calls;
+    expect(await jobs.trigger(trigger('retry', { userId: 'bob' }, jobId))).toMatchObject({
+      status: 'refused', reason: { code: 'RETRY_GONE', message: expect.stringContaining('Only the person who asked for a private translation') },
+    });
+    expect(translator.calls).toBe(calls);
   });
 
   it('a private job is retried privately', async () => {
@@ -231,9 +288,9 @@ describe('ChatJobs: Retry and Cancel belong to their place', () => {
     }
     translator.hold();
     const running = await jobs.trigger(trigger('slash'));
-    await new Promise((r) => setTimeout(r, 20));
+    while (posted.length < 2) await new Promise((r) => setTimeout(r, 5)); // the running job's first reply
     const runningId = posted.at(-1)!.jobId;
-    const click = { platform: 'discord' as const, serverId: 'g1', channelId: 'general', userId: 'alice', jobId: runningId, isModerator: () => true };
+    const click = { platform, serverId: 'g1', channelId: 'general', userId: 'alice', jobId: runningId, isModerator: () => true };
     expect(await jobs.cancel({ ...click, serverId: 'g2' })).toMatchObject({ status: 'refused' });
     expect(await jobs.cancel({ ...click, channelId: 'other' })).toMatchObject({ status: 'refused' });
     expect(await jobs.cancel({ ...click, userId: 'bob', isModerator: () => false })).toEqual({ status: 'refused', notice: expect.stringContaining('Only the person') });
@@ -260,4 +317,5 @@ describe('ChatJobs: Retry and Cancel belong to their place', () => {
     expect(await jobs.trigger(trigger('reaction', { files: [], filesHidden: true }))).toMatchObject({ status: 'refused', reason: { code: 'FILES_HIDDEN' } });
     expect(await jobs.trigger(trigger('auto', { byBot: true }))).toEqual({ status: 'ignored' });
   });
+});
 });

@@ -11,8 +11,10 @@ import type { ChatJobOutcome } from './types.js';
  * only renders. The core applies one fixed order of checks (see `ChatJobs.trigger`):
  *
  * 0. not a request at all → `ignored` (a flag on a text-only message, a bot's own message, a channel without
- *    auto-translate). For a flag on a message whose files the bot cannot see (`filesHidden`), a refusal saying so.
- * 1. channel allow-list — fails closed: a store that cannot be read refuses.
+ *    auto-translate).
+ * 1. channel allow-list — fails closed: a store that cannot be read refuses (an auto-translate message, which
+ *    nobody asked about, is ignored and logged instead). Only in an allowed channel does a flag on a message whose
+ *    files the bot cannot see (`filesHidden`) get a refusal saying so. A Retry's id is checked after step 2.
  * 2. per-user abuse limit (triggers per minute). A burst below it is queued, not refused: at most a few jobs per
  *    user run at once and the rest wait in the fair queue, showing their place in line.
  * 3. media and size refusals, before anything is downloaded.
