@@ -7,6 +7,7 @@ import type { AccountLimiter, Permit } from './account-limiter.js';
 import { OutputBounds, formatDuration } from './output-bounds.js';
 import { mapProviderError, retryAfterMs } from './provider-errors.js';
 import { estimateRequestTokens } from './request-estimate.js';
+import { sseJson } from './sse.js';
 import { HeldInputs, streamingFetch } from './streamed-body.js';
 import { AUDIO_SAMPLE_RATE, type TranslationEvent, type TranslationRequest, type TranslatorLike, type Usage } from './types.js';
 import type { LiveTranslateChunk, LiveTranslateDelta, LiveTranslateParams, LiveTranslateUsage } from './wire.js';
@@ -315,11 +316,14 @@ export class Translator implements TranslatorLike {
   ): AsyncGenerator<TranslationEvent> {
     // only the first attempt, or a retry before anything was yielded, gets here: the request is still held
     if (!call.request) throw new Error('Translator: the request was already released');
-    const stream = await this.client.chat.completions
+    // the SDK sends the request (auth, timeout, retries, error statuses); the answer's events are read by `sseJson`
+    const response = await this.client.chat.completions
       .create(this.body(call.request, token) as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal })
+      .asResponse()
       .catch((err: unknown) => {
         throw mapProviderError(err, false, userSignal);
       });
+    const stream = sseJson(response.body, response.headers, signal);
     progress.started = true;
     onChunk(); // the response has started: from now on, silence is bounded by the idle timeout
     const pcm = new PcmAssembler();
@@ -372,7 +376,7 @@ export class Translator implements TranslatorLike {
         yield { type: 'usage', usage };
       }
     }
-    // The SDK ends iteration quietly when the signal aborts it: cancelled by the user, or by the stall watchdog.
+    // `sseJson` ends quietly when the signal aborts it: cancelled by the user, or by the stall watchdog.
     if (userSignal?.aborted) throw new TranslateError('CANCELLED');
     if (signal.aborted) return;
     const rest = pcm.flush();
