@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolve } from 'node:path';
@@ -62,6 +62,17 @@ describe('VoiceEncoder on the worker pool', () => {
     expect({ ...a, ogg: undefined }).toEqual({ ...b, ogg: undefined });
     expect(pooled.bytesSoFar).toBe(a.ogg.length);
     expect(await decodedLength(a.ogg)).toBe(Math.round(2.345 * 48000));
+  });
+
+  it.runIf(process.platform === 'linux')('runs its threads at a lower CPU priority than the main thread (nice 10)', async () => {
+    const encoder = new VoiceEncoder();
+    encoder.write(signal(1, 5));
+    await encoder.finish(); // the thread has started and run
+    // field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value (the name, field 2, has no spaces here)
+    const niceOf = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const tids = readdirSync('/proc/self/task');
+    expect(niceOf(String(process.pid))).toBe(0);
+    expect(tids.filter((t) => niceOf(t) === 10).length).toBeGreaterThanOrEqual(1);
   });
 
   it('encodes 40 notes at once, each to its own exact length', async () => {

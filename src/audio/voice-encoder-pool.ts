@@ -17,6 +17,7 @@ import type { EncoderReply, EncoderRequest } from './voice-encoder-thread.js';
  * - A thread that dies (crash, out of memory, terminated) fails each of its sessions with an Error: `write` throws
  *   it, a pending or later `finish` rejects with it. Nothing is retried (the PCM is not kept on the main thread),
  *   and nothing hangs. The next session gets a new thread.
+ * - The threads run at a lower CPU priority than the main thread (`setVoiceEncoderNice`, default nice 10).
  * - PCM slices are copied into batches of 0.4 s handed over to the thread (one message per batch); the finished file
  *   comes back transferred.
  */
@@ -33,6 +34,11 @@ const IDLE_MS = 30_000;
 const BATCH_SECS = 0.4;
 
 let size: number | undefined;
+/**
+ * The threads' CPU priority, as a nice value (thread-priority.ts): encoding is background work, so under load the
+ * main thread's event loop (interaction acks, streamed edits) gets the cores first. 0 = the main thread's priority.
+ */
+let nice = 10;
 
 /** Threads the pool may run; 0 means `VoiceEncoder` encodes on the calling thread. */
 export function voiceEncoderWorkers(): number {
@@ -43,6 +49,11 @@ export function voiceEncoderWorkers(): number {
 export function setVoiceEncoderWorkers(n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new Error(`setVoiceEncoderWorkers: invalid count ${n}`);
   size = n;
+}
+
+/** Sets the priority of threads started from now on (0 = as the main thread: the behaviour before, for the bench). */
+export function setVoiceEncoderNice(n: number): void {
+  nice = n;
 }
 
 interface Member {
@@ -57,7 +68,7 @@ const members: Member[] = [];
 let nextId = 1;
 
 function start(): Member {
-  const member: Member = { worker: new Worker(ENTRY), sessions: new Map() };
+  const member: Member = { worker: new Worker(ENTRY, { workerData: { nice } }), sessions: new Map() };
   const { worker } = member;
   worker.unref();
   worker.on('message', (reply: EncoderReply) => member.sessions.get(reply.id)?.receive(reply));

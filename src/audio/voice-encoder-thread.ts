@@ -1,4 +1,5 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from './thread-priority.js';
 import { InlineVoiceEncoder } from './voice-encoder.js';
 
 /**
@@ -16,6 +17,8 @@ export type EncoderReply =
   | { op: 'progress'; id: number; bytes: number; samples: number }
   | { op: 'note'; id: number; ogg: ArrayBuffer; length: number; durationSecs: number; waveform: string; sampleRate: number; samples: number }
   | { op: 'error'; id: number; message: string };
+
+lowerThreadPriority((workerData as { nice?: number } | undefined)?.nice ?? 0);
 
 const sessions = new Map<number, InlineVoiceEncoder>();
 const port = parentPort!;

@@ -2,7 +2,7 @@ import prism from 'prism-media';
 import { OggOpusWriter, type OggTailPacket } from './ogg-writer.js';
 import { openPooledEncoder, voiceEncoderWorkers, type PooledEncoder } from './voice-encoder-pool.js';
 
-export { setVoiceEncoderWorkers, shutdownVoiceEncoderPool, voiceEncoderWorkers } from './voice-encoder-pool.js';
+export { setVoiceEncoderNice, setVoiceEncoderWorkers, shutdownVoiceEncoderPool, voiceEncoderWorkers } from './voice-encoder-pool.js';
 import { WaveformBuilder } from './waveform.js';
 
 /**
