@@ -1,10 +1,12 @@
 import { VoiceEncoder, type VoiceNote } from './audio/voice-encoder.js';
 import type { PreparedMedia } from './media/types.js';
+import { audioTokens } from './media/tokens.js';
 import { maxVideoSegmentSecs } from './media/video-segments.js';
 import type { TranslationPlan } from './plan.js';
 import { AUDIO_SAMPLE_RATE, type TranslationEvent, type TranslatorLike, type Usage } from './translator/types.js';
 import { SPEECH_SEGMENTS, TEXT_SEGMENTS } from './segments/plan-segments.js';
 import { runSegmented, type SegmentedOptions, type SegmentHooks } from './segments/run-segmented.js';
+import { JobMeter, jobBoundsFor } from './segments/job-meter.js';
 
 /** What one finished translation produced. */
 export interface TranslationResult {
@@ -47,8 +49,10 @@ export async function runTranslation(
   plan: TranslationPlan,
   hooks: PipelineHooks = {},
   signal?: AbortSignal,
+  meter?: JobMeter,
 ): Promise<TranslationResult> {
   const started = performance.now();
+  const call = meter?.call(media.estimatedInputTokens ?? audioTokens(media.source.durationSecs ?? 60));
   const encoder = plan.voice ? new VoiceEncoder({ sampleRate: AUDIO_SAMPLE_RATE }) : undefined;
   let text = '';
   let usage: Usage | undefined;
@@ -76,16 +80,20 @@ export async function runTranslation(
     for await (const event of events) {
       hooks.onEvent?.(event);
       if (event.type === 'text') {
+        const delta = call ? call.text(event.delta) : event.delta;
         firstTextMs ??= performance.now() - started;
-        text += event.delta;
-        hooks.onText?.(event.delta);
+        text += delta;
+        if (delta) hooks.onText?.(delta);
+        if (meter?.exceeded) throw meter.tooLong();
       } else if (event.type === 'audio') {
+        call?.audio(event.pcm.length);
         samples += event.pcm.length;
         encoder?.write(event.pcm);
       } else if (event.type === 'finish') {
         void finishVoice();
       } else if (event.type === 'usage') {
         usage = event.usage;
+        call?.reported(event.usage);
       } else {
         truncated = event.truncated;
       }
@@ -125,18 +133,24 @@ export function voiceBitrateFor(seconds: number): number {
 /**
  * One recording, whole or in segments (see `runSegmented`): what the CLI and the chat jobs call. A long video's
  * segments carry their pictures, each no longer than fits one request with its frames (`maxVideoSegmentSecs`); its
- * spooled file is released when this ends, however it ends.
+ * spooled file is released when this ends, however it ends. Every model call of the job shares one deadline and one
+ * output-character count (`options.meter`, else `jobBoundsFor` the recording's length: see job-meter.ts).
  */
 export async function translateMedia(
   translator: TranslatorLike, media: PreparedMedia, plan: TranslationPlan, hooks: SegmentHooks = {},
   signal?: AbortSignal, options: SegmentedOptions = {},
 ): Promise<TranslationResult> {
+  const seconds = media.pcm ? media.pcm.samples.length / media.pcm.sampleRate : media.source.durationSecs;
+  const meter = options.meter ?? new JobMeter(jobBoundsFor(seconds));
+  const jobSignal = meter.start(signal);
   try {
-    if (!media.pcm) return await runTranslation(translator, media, plan, hooks, signal);
-    const seconds = media.pcm.samples.length / media.pcm.sampleRate;
+    if (!media.pcm) return await runTranslation(translator, media, plan, hooks, jobSignal, meter);
     const video = media.video && { segments: media.video, maxSegmentSec: maxVideoSegmentSecs(singleAnswerSecs(plan), media.video.encoded) };
-    return await runSegmented(translator, media.pcm, plan, hooks, signal, { voiceBitrate: voiceBitrateFor(seconds), video, ...options });
+    return await runSegmented(translator, media.pcm, plan, hooks, jobSignal, { voiceBitrate: voiceBitrateFor(seconds ?? 0), video, ...options, meter });
+  } catch (err) {
+    throw meter.end(err, signal);
   } finally {
+    meter.end();
     await media.video?.release();
   }
 }

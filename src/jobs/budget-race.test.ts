@@ -103,7 +103,7 @@ describe.each(BACKENDS)('budgets on $name under concurrency', (backend) => {
     expect(emu.requests).toHaveLength(fit);
   });
 
-  it('releases the hold of a job that fails or is cancelled, and records nothing for it', async () => {
+  it('releases the hold of a job the model refused before answering, and records nothing for it', async () => {
     const store = await backend.open();
     const budgets = { serverMonthlyTokens: 1_000 };
     const services: JobServices = { store, budgets, now: () => at };
@@ -111,15 +111,51 @@ describe.each(BACKENDS)('budgets on $name under concurrency', (backend) => {
     const failed = await obtainResult(input(1), translator, { maxBytes: 1 << 20 }, services, { onText: () => undefined }, log, new AbortController().signal).catch((e: unknown) => e);
     expect(isTranslateError(failed)).toBe(true);
 
-    const cancel = new AbortController();
-    emu.inject({ kind: 'slow', chunkDelayMs: 200 });
-    const cancelled = obtainResult(input(2), translator, { maxBytes: 1 << 20 }, services, { onText: () => cancel.abort() }, log, cancel.signal).catch((e: unknown) => e);
-    expect(isTranslateError(await cancelled, 'CANCELLED')).toBe(true);
-
     expect(await store.usage.serverMonth('discord', 'g1', at)).toMatchObject({ totalTokens: 0, jobs: 0 });
     // nothing left held: the whole budget can be held at once
     const whole = await store.usage.hold({ ...scope, at, tokens: 1_000, limits: budgets, ttlMs: 60_000 });
     expect(whole.ok).toBe(true);
+  });
+
+  it('charges a job the model stopped answering mid-stream (output cap, moderation) or that was cancelled after its first text', async () => {
+    const store = await backend.open();
+    const services: JobServices = { store, budgets: { serverMonthlyTokens: 100_000 }, now: () => at };
+    const used = async () => (await store.usage.serverMonth('discord', 'g1', at)).totalTokens;
+    let shown = '';
+    const onText = (d: string) => (shown += d);
+
+    // a stream that never stops: cut at the character cap, and its 20,000 characters are paid for
+    emu.inject({ kind: 'endless', chunkDelayMs: 0 });
+    const endless = await obtainResult(input(1), translator, { maxBytes: 1 << 20 }, services, { onText }, log, new AbortController().signal).catch((e: unknown) => e);
+    expect(isTranslateError(endless, 'OUTPUT_TOO_LONG')).toBe(true);
+    expect(shown.length).toBeGreaterThan(0);
+    const afterEndless = await used();
+    expect(afterEndless).toBeGreaterThanOrEqual(Math.ceil(shown.length / 2));
+
+    emu.inject({ kind: 'output-moderation', afterChunks: 3 });
+    const moderated = await obtainResult(input(2), translator, { maxBytes: 1 << 20 }, services, { onText: () => undefined }, log, new AbortController().signal).catch((e: unknown) => e);
+    expect(isTranslateError(moderated, 'OUTPUT_MODERATED')).toBe(true);
+    const afterModerated = await used();
+    expect(afterModerated).toBeGreaterThan(afterEndless);
+
+    const cancel = new AbortController();
+    emu.inject({ kind: 'slow', chunkDelayMs: 200 });
+    const cancelled = await obtainResult(input(3), translator, { maxBytes: 1 << 20 }, services, { onText: () => cancel.abort() }, log, cancel.signal).catch((e: unknown) => e);
+    expect(isTranslateError(cancelled, 'CANCELLED')).toBe(true);
+    expect(await used()).toBeGreaterThan(afterModerated);
+    expect(await store.usage.serverMonth('discord', 'g1', at)).toMatchObject({ jobs: 3 });
+  });
+
+  it('an endless stream against a 100-token daily budget: the first job is charged past the limit, the next never reaches the model', async () => {
+    const store = await backend.open();
+    const services: JobServices = { store, budgets: { userDailyTokens: 100 }, now: () => at };
+    emu.inject({ kind: 'endless', chunkDelayMs: 0 });
+    const first = await obtainResult(input(1), translator, { maxBytes: 1 << 20 }, services, { onText: () => undefined }, log, new AbortController().signal).catch((e: unknown) => e);
+    expect(isTranslateError(first, 'OUTPUT_TOO_LONG')).toBe(true);
+    expect((await store.usage.userDay('discord', 'u1', at)).totalTokens).toBeGreaterThan(100);
+    const next = await obtainResult(input(2), translator, { maxBytes: 1 << 20 }, services, { onText: () => undefined }, log, new AbortController().signal).catch((e: unknown) => e);
+    expect(isTranslateError(next, 'BUDGET_EXCEEDED')).toBe(true);
+    expect(emu.requests).toHaveLength(1);
   });
 
   it('refuses, with a clear message, when the store cannot be read', async () => {

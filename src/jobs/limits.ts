@@ -50,7 +50,7 @@ export interface BudgetHold {
    * a store that fails here is logged, and the hold expires by itself.
    */
   settle(usage: Usage | undefined): Promise<void>;
-  /** Drops the hold without recording anything (the job failed or was cancelled). Never throws. */
+  /** Drops the hold without recording anything (the job failed or was cancelled before the model answered). Never throws. */
   release(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import { audioTokens } from '../media/tokens.js';
 import type { IntakeOptions, MediaSource, PreparedMedia } from '../media/types.js';
 import { singleAnswerSecs, translateMedia, VOICE_NOTE_MAX_BYTES, type TranslationResult } from '../pipeline.js';
 import type { SegmentCache } from '../segments/run-segmented.js';
+import { JobMeter, jobBoundsFor } from '../segments/job-meter.js';
 import type { TranslationPlan } from '../plan.js';
 import type { CachedResult, Store } from '../store/types.js';
 import type { TranslationEvent, TranslatorLike } from '../translator/types.js';
@@ -65,8 +66,9 @@ const fromCache = (c: CachedResult): TranslationResult => ({
  * Gets the translation for a chat job while never paying twice: a cached result for the same media (by platform
  * file id, then by content hash), target, voice and mode is reused; an identical request already running is shared;
  * otherwise the job's estimate is held on the budgets (atomically: refused when it does not fit), a place in the fair
- * model queue is taken, the model is called, the result is cached, and the hold is settled to the real usage (or
- * released when the call fails or is cancelled).
+ * model queue is taken, the model is called, the result is cached, and the hold is settled to the real usage. A
+ * job that fails or is cancelled is charged what the model answered before it stopped (reported usage, else an
+ * estimate: job-meter.ts); the hold is released without a charge only when the model never started answering.
  */
 export async function obtainResult(
   input: ObtainInput, translator: TranslatorLike, intake: Omit<IntakeOptions, 'signal'>, services: JobServices,
@@ -124,6 +126,9 @@ async function translated(
     const estimate = (media.estimatedInputTokens ?? audioTokens(seconds)) + (input.plan.voice ? audioTokens(seconds) : 0) + Math.ceil(seconds * 3);
     hold = await reserveBudget(store, services.budgets, input.scope, estimate, now, log);
   }
+  // every model call of the job is counted here as it answers: a job that fails or is cancelled after the model
+  // started answering is charged what it used so far (job-meter.ts), not let off because its usage never came
+  const meter = new JobMeter(jobBoundsFor(media.pcm ? media.pcm.samples.length / media.pcm.sampleRate : media.source.durationSecs));
   const work = (async () => {
     let waited = false;
     const onPosition = (p: number) => {
@@ -136,7 +141,7 @@ async function translated(
       const segments = store ? { store: segmentCache(store), key } : undefined;
       const { onAudio, onAudioEnd } = hooks;
       const onEvent = onAudio && ((e: TranslationEvent) => (e.type === 'audio' ? onAudio(e.pcm) : e.type === 'finish' ? onAudioEnd?.() : undefined));
-      return await translateMedia(translator, media, input.plan, { onText: hooks.onText, onProgress: hooks.onProgress, ...(onEvent ? { onEvent } : {}) }, signal, { cache: segments, voiceMaxBytes: VOICE_NOTE_MAX_BYTES, checkpoint: !!services.checkpointSegments });
+      return await translateMedia(translator, media, input.plan, { onText: hooks.onText, onProgress: hooks.onProgress, ...(onEvent ? { onEvent } : {}) }, signal, { cache: segments, voiceMaxBytes: VOICE_NOTE_MAX_BYTES, checkpoint: !!services.checkpointSegments, meter });
     } finally {
       release();
     }
@@ -146,7 +151,11 @@ async function translated(
   try {
     result = await work;
   } catch (err) {
-    await hold?.release();
+    const used = meter.charge();
+    if (!used) await hold?.release();
+    else if (hold) await hold.settle(used);
+    else if (store && input.scope) await store.usage.record({ ...input.scope, usage: used, at: now() }).catch((e: unknown) => log.error({ err: e }, 'usage not recorded'));
+    if (used) services.metrics?.tokens(used);
     throw err;
   } finally {
     inFlight.delete(key);

@@ -7,6 +7,8 @@ import { findPauses, type Pause } from './pauses.js';
 import { limitsUpTo, planSegments, SPEECH_SEGMENTS, TEXT_SEGMENTS } from './plan-segments.js';
 import type { VideoSegments } from '../media/types.js';
 import { loadSegment, saveSegment, type SegmentCache } from './segment-cache.js';
+import type { JobMeter } from './job-meter.js';
+import { audioTokens } from '../media/tokens.js';
 
 export type { SegmentAnswer, SegmentCache } from './segment-cache.js';
 
@@ -78,6 +80,11 @@ export interface SegmentedOptions {
    * of its sound; `maxSegmentSec` bounds a segment so that its frames and sound fit one request's input limit.
    */
   video?: { segments: VideoSegments; maxSegmentSec: number } | undefined;
+  /**
+   * The job's shared bounds and cost (job-meter.ts): every segment's text counts against one character cap, and each
+   * segment's usage (or, when it fails before reporting any, an estimate of what it answered) is counted as it comes.
+   */
+  meter?: JobMeter | undefined;
 }
 
 interface Task {
@@ -130,6 +137,9 @@ export async function runSegmented(
     startSec: s.startSec, endSec: s.endSec, resumes: 0, status: 'waiting', text: [], textSent: 0, pcm: [], pcmSent: 0, speechSamples: 0, resumed: false,
   }));
   const concurrency = Math.max(1, options.concurrency ?? 3);
+  const { meter } = options;
+  /** The job's own bound stopped every segment (its error wins over the cancels it caused). */
+  let stopped: Error | undefined;
   const gap = new Int16Array(Math.round((options.gapSecs ?? 0.4) * AUDIO_SAMPLE_RATE));
   const newEncoder = () => (plan.voice ? new VoiceEncoder({ sampleRate: AUDIO_SAMPLE_RATE, bitrate: options.voiceBitrate }) : undefined);
   let encoder = newEncoder();
@@ -235,18 +245,29 @@ export async function runSegmented(
       part: input.part, target: plan.target.code, source: plan.source?.code, voice: plan.voice?.name,
       estimatedInputTokens: input.estimatedInputTokens,
     };
+    const call = meter?.call(input.estimatedInputTokens ?? audioTokens(task.endSec - task.startSec));
     let cut = false;
     for await (const event of translator.translate(request, controller.signal)) {
       hooks.onEvent?.(event);
-      if (event.type === 'text') task.text.push(event.delta);
-      else if (event.type === 'audio') {
+      if (event.type === 'text') {
+        const delta = call ? call.text(event.delta) : event.delta;
+        if (delta) task.text.push(delta);
+      } else if (event.type === 'audio') {
+        call?.audio(event.pcm.length);
         task.pcm.push(event.pcm);
         task.speechSamples += event.pcm.length;
       } else if (event.type === 'usage') {
         usage = addUsage(usage, event.usage);
         task.usage = event.usage;
+        call?.reported(event.usage);
       } else if (event.type === 'end') cut = event.truncated;
       if (tasks[head] === task) flush(task);
+      if (meter?.exceeded) {
+        // the job's text cap: every segment stops now, not only this one
+        stopped ??= meter.tooLong();
+        controller.abort(stopped);
+        throw stopped;
+      }
     }
     if (cut) {
       if (task.resumes < (options.maxResumes ?? 2)) {
@@ -295,7 +316,7 @@ export async function runSegmented(
               abortAll();
               return reject(err);
             }
-            failure ??= { err };
+            failure ??= { err: stopped ?? err };
             pump();
           });
         }
