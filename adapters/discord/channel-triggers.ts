@@ -1,10 +1,10 @@
 import type { Message, MessageReaction, PartialMessage, PartialMessageReaction, PartialUser, User } from 'discord.js';
-import { userMessage } from '../../src/errors.js';
 import { languageFromFlag } from '../../src/languages.js';
-import { NOTICES } from '../../src/jobs/notices.js';
-import type { Trigger, TriggerResult } from '../../src/jobs/trigger.js';
+import type { Trigger } from '../../src/jobs/trigger.js';
+import { triggerNotice } from '../../src/jobs/trigger-notice.js';
 import { triggerFiles } from './attachments.js';
 import type { DiscordContext } from './context.js';
+import { renderNotice } from './render.js';
 import type { ReplyPlace } from './reply-surface.js';
 
 /**
@@ -46,8 +46,8 @@ export class DiscordChannelTriggers {
       ...t, platform: 'discord', serverId: message.guildId ?? undefined, channelId: message.channelId, userId,
       files: triggerFiles(message.attachments), placeFor: () => ({ kind: 'channel', channelId: message.channelId, replyTo: message.id }),
     });
-    const notice = noticeOf(result);
-    if (notice) await this.tell(message, userId, notice);
+    const notice = triggerNotice(result);
+    if (notice) await this.tell(message, userId, renderNotice(notice));
     if (result.status === 'started') await result.done;
   }
 
@@ -60,10 +60,4 @@ export class DiscordChannelTriggers {
       this.ctx.logger.warn({ err }, 'could not tell the user');
     }
   }
-}
-
-function noticeOf(result: TriggerResult): string | undefined {
-  if (result.status === 'refused') return `⚠️ ${userMessage(result.reason)}`;
-  if (result.status === 'deduplicated' || (result.status === 'started' && result.duplicates > 0)) return NOTICES.alreadyRunning;
-  return undefined;
 }

@@ -8,11 +8,12 @@ import { voiceChoices } from '../../commands/voices.js';
 import { languagesText } from '../../src/catalogue-text.js';
 import { asTranslateError, userMessage } from '../../src/errors.js';
 import { findLanguage } from '../../src/languages.js';
-import { NOTICES } from '../../src/jobs/notices.js';
 import type { Trigger, TriggerResult, TriggerWhere } from '../../src/jobs/trigger.js';
+import { triggerNotice } from '../../src/jobs/trigger-notice.js';
 import { componentId, parseComponentId } from '../../src/reply/layout.js';
 import { triggerFiles } from './attachments.js';
 import type { DiscordContext } from './context.js';
+import { renderNotice } from './render.js';
 import type { ReplyPlace } from './reply-surface.js';
 import { handleSettingsCommand } from './settings-handlers.js';
 
@@ -144,10 +145,9 @@ export class DiscordInteractions {
 
   /** What the core decided, shown only to the user who asked (the jobs' replies are the jobs' own). */
   private async render(i: Repliable, result: TriggerResult): Promise<void> {
-    const notice = result.status === 'refused' ? `⚠️ ${userMessage(result.reason)}`
-      : result.status === 'deduplicated' || (result.status === 'started' && result.duplicates > 0) ? NOTICES.alreadyRunning
-      : undefined;
-    if (!notice) return;
+    const decided = triggerNotice(result);
+    if (!decided) return;
+    const notice = renderNotice(decided);
     const said = i.deferred || i.replied
       ? i.followUp({ content: notice, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } })
       : i.isStringSelectMenu()

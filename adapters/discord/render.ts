@@ -1,4 +1,5 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
+import type { TriggerNotice } from '../../src/jobs/trigger-notice.js';
 import type { ReplyHeader } from '../../src/jobs/types.js';
 import { clip, layoutReply, type LaidOutHeader, type ReplyLayout } from '../../src/reply/layout.js';
 import type { ReplyView } from '../../src/reply/types.js';
@@ -47,6 +48,9 @@ export const renderView = (view: ReplyView, header: ReplyHeader | undefined, job
   renderLayout(layoutReply(view, header, jobId));
 
 /** Structured command output (settings, usage) in Discord markdown. */
+/** A trigger's notice (see `triggerNotice`) as Discord text. */
+export const renderNotice = (notice: TriggerNotice): string => (notice.warning ? `⚠️ ${notice.text}` : notice.text);
+
 export function renderLines(lines: TextLine[]): string {
   return lines.map((l) => (l.style === 'heading' ? `**${l.text}**` : l.style === 'item' ? `• ${l.text}` : l.style === 'note' ? `-# ${l.text}` : l.text)).join('\n');
 }

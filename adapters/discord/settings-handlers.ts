@@ -4,8 +4,9 @@ import {
 } from 'discord.js';
 import { applySettings, settingsCommand, type SettingsChange } from '../../commands/settings.js';
 import { usageCommand, usageReport, type Prices } from '../../commands/usage.js';
-import { asTranslateError, TranslateError, userMessage } from '../../src/errors.js';
-import { renderLines } from './render.js';
+import { asTranslateError, userMessage } from '../../src/errors.js';
+import { NOTICES } from '../../src/jobs/notices.js';
+import { renderLines, renderNotice } from './render.js';
 import type { BudgetLimits } from '../../src/jobs/limits.js';
 import type { Store } from '../../src/store/types.js';
 
@@ -52,8 +53,8 @@ export async function handleSettingsCommand(
   if (i.commandName !== settingsCommand.name && i.commandName !== usageCommand.name) return false;
   let content: string;
   try {
-    if (!store) throw new TranslateError('STORE_UNAVAILABLE', '(Settings and usage need the bot\'s store, which is not configured.)');
-    content = renderLines(i.commandName === usageCommand.name
+    if (!store) content = renderNotice({ warning: true, text: NOTICES.noStore });
+    else content = renderLines(i.commandName === usageCommand.name
       ? await usageReport(store, 'discord', i.guildId ?? undefined, i.user.id, prices, budgets)
       : await applySettings({
           store, platform: 'discord', serverId: i.guildId ?? undefined, userId: i.user.id,

@@ -6,13 +6,14 @@ import { languageFromFlag } from '../../src/languages.js';
 import type { ChatJobs } from '../../src/jobs/chat-jobs.js';
 import type { BudgetLimits } from '../../src/jobs/limits.js';
 import { NOTICES } from '../../src/jobs/notices.js';
-import type { Trigger, TriggerField, TriggerResult, TriggerWhere } from '../../src/jobs/trigger.js';
+import type { Trigger, TriggerResult, TriggerWhere } from '../../src/jobs/trigger.js';
+import { triggerNotice } from '../../src/jobs/trigger-notice.js';
 import { parseComponentId } from '../../src/reply/layout.js';
 import type { Logger } from '../../src/logger.js';
 import type { Store } from '../../src/store/types.js';
 import { triggerFiles } from './files.js';
-import { MODAL_CALLBACK, readModal, translateModal, type ModalTarget, type SlackFile } from './modals.js';
-import { escapeMrkdwn, renderLines } from './render.js';
+import { MODAL_CALLBACK, modalBlock, readModal, translateModal, type ModalTarget, type SlackFile } from './modals.js';
+import { renderLines, renderNotice } from './render.js';
 import type { SlackPlace } from './reply-surface.js';
 import { slackSettingsChange } from './settings-text.js';
 
@@ -61,6 +62,9 @@ export class SlackHandlers {
       }
       await ack();
       const at = where(command.team_id, command.channel_id, command.user_id);
+      // a closed channel is refused before the form opens (its file is checked when the form is submitted)
+      const refusal = await this.o.jobs.precheck(at);
+      if (refusal) return this.render(at, refusal);
       const to = await this.o.jobs.defaultTarget(at, await this.userLocale(at.userId));
       await this.o.client.views.open({ trigger_id: command.trigger_id, view: translateModal({ channelId: command.channel_id }, to, true) });
     });
@@ -69,6 +73,10 @@ export class SlackHandlers {
       const target = JSON.parse(view.private_metadata) as ModalTarget;
       const at = where(body.team?.id, target.channelId, body.user.id);
       const message = target.messageTs ? await this.fetchMessage(target.channelId, target.messageTs) : undefined;
+      if (target.messageTs && !message) {
+        await ack();
+        return this.unreadable(at);
+      }
       let acked = false;
       const acknowledge = async () => {
         acked = true;
@@ -80,7 +88,7 @@ export class SlackHandlers {
         acknowledge,
       });
       // Slack's own way to refuse a form: the error on its field, the modal stays open
-      const block = result.status === 'refused' ? modalBlock(result.field, !message) : undefined;
+      const block = result.status === 'refused' ? modalBlock(result.field, target) : undefined;
       if (result.status === 'refused' && block) return void (await ack({ response_action: 'errors', errors: { [block]: userMessage(result.reason) } }));
       if (!acked) await ack();
       await this.settle(at, result);
@@ -88,9 +96,9 @@ export class SlackHandlers {
     app.event('reaction_added', async ({ event, body }) => {
       const language = languageFromFlag(event.reaction);
       if (!language || event.item.type !== 'message') return;
-      const message = await this.fetchMessage(event.item.channel, event.item.ts);
-      if (!message) return;
       const at = where((body as { team_id?: string }).team_id, event.item.channel, event.user);
+      const message = await this.fetchMessage(event.item.channel, event.item.ts);
+      if (!message) return this.unreadable(at);
       await this.trigger(at, message, { kind: 'reaction', target: { kind: 'flag', language: language.code }, files: triggerFiles(message.files) });
     });
     app.event('message', async ({ event, body, context }) => {
@@ -133,13 +141,20 @@ export class SlackHandlers {
   }
 
   private async render(at: TriggerWhere, result: TriggerResult): Promise<void> {
-    if (result.status === 'refused') await this.ephemeral(at, `:warning: ${escapeMrkdwn(userMessage(result.reason))}`);
-    else if (result.status === 'deduplicated' || (result.status === 'started' && result.duplicates > 0)) await this.ephemeral(at, NOTICES.alreadyRunning);
+    const notice = triggerNotice(result);
+    if (notice) await this.ephemeral(at, renderNotice(notice));
+  }
+
+  /** A message the user pointed at could not be fetched: say so (a closed channel says that instead). */
+  private async unreadable(at: TriggerWhere): Promise<void> {
+    const refusal = await this.o.jobs.precheck(at);
+    if (refusal) return this.render(at, refusal);
+    await this.ephemeral(at, renderNotice({ warning: true, text: NOTICES.messageUnreadable }));
   }
 
   /** `/translate settings …` and `/translate usage` (text subcommands, answered ephemerally). */
   private async settingsOrUsage(teamId: string, userId: string, word: string, args: string[]): Promise<string> {
-    if (!this.o.store) return 'Settings and usage need the bot\'s store, which is not configured.';
+    if (!this.o.store) return renderNotice({ warning: true, text: NOTICES.noStore });
     try {
       if (word === 'usage') return renderLines(await usageReport(this.o.store, 'slack', teamId, userId, this.o.prices, this.o.budgets));
       return renderLines(await applySettings({
@@ -147,7 +162,7 @@ export class SlackHandlers {
         channelMention: (id) => `<#${id}>`,
       }, slackSettingsChange(args)));
     } catch (err) {
-      return `:warning: ${escapeMrkdwn(userMessage(asTranslateError(err)))}`;
+      return renderNotice({ warning: true, text: userMessage(asTranslateError(err)) });
     }
   }
 
@@ -176,9 +191,3 @@ export class SlackHandlers {
 const where = (teamId: string | undefined, channelId: string, userId: string): TriggerWhere => ({
   platform: 'slack', serverId: teamId || undefined, channelId, userId,
 });
-
-/** The modal block a refused field is shown on (the file input exists only in /translate's modal). */
-function modalBlock(field: TriggerField | undefined, hasFileInput: boolean): string | undefined {
-  if (field === 'file') return hasFileInput ? 'file' : undefined;
-  return field;
-}

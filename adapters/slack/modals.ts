@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import { languageChoices } from '../../commands/translate.js';
 import { voiceChoices } from '../../commands/voices.js';
+import type { TriggerField } from '../../src/jobs/trigger.js';
 import type { TranslationAsk } from '../../src/plan.js';
 
 /** Where a modal's result goes, carried in the view's private_metadata. */
@@ -11,6 +12,15 @@ export interface ModalTarget {
 }
 
 export const MODAL_CALLBACK = 'translate_modal';
+
+/**
+ * The modal block a refused field is shown on, if the modal has it: the file input exists only in /translate's
+ * modal (a "Translate to…" modal, which has `messageTs`, translates its message's files).
+ */
+export function modalBlock(field: TriggerField | undefined, target: ModalTarget): string | undefined {
+  if (field === 'file') return target.messageTs ? undefined : 'file';
+  return field;
+}
 const MEDIA_TYPES = ['mp3', 'wav', 'm4a', 'mp4', 'ogg', 'webm', 'aac', 'amr', '3gp', 'flac', 'mov', 'opus'];
 
 const option = (c: { name: string; value: string }) => ({ text: { type: 'plain_text', text: c.name.slice(0, 75) }, value: c.value });

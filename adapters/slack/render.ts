@@ -1,4 +1,5 @@
 import type { TextLine } from '../../commands/types.js';
+import type { TriggerNotice } from '../../src/jobs/trigger-notice.js';
 import type { ReplyHeader } from '../../src/jobs/types.js';
 import { clip, layoutReply, type ClosingLine, type LaidOutHeader, type ReplyLayout } from '../../src/reply/layout.js';
 import type { ReplyView } from '../../src/reply/types.js';
@@ -55,6 +56,9 @@ export function renderLayout(layout: ReplyLayout): { text: string; blocks: objec
 }
 
 export const renderMessage = (view: ReplyView, header: ReplyHeader | undefined, jobId: string) => renderLayout(layoutReply(view, header, jobId));
+
+/** A trigger's notice (see `triggerNotice`) as Slack mrkdwn. */
+export const renderNotice = (notice: TriggerNotice): string => `${notice.warning ? ':warning: ' : ''}${escapeMrkdwn(notice.text)}`;
 
 /** Structured command output (settings, usage) in Slack mrkdwn. */
 export function renderLines(lines: TextLine[]): string {

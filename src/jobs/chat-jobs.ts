@@ -94,6 +94,10 @@ export class ChatJobs<P> {
         ? { status: 'refused', reason: err.error, field: err.field }
         : { status: 'refused', reason: asTranslateError(err) };
     }
+    if (result.status === 'refused' && result.reason.code === 'TOO_MANY_TRIGGERS' && !this.rate.shouldTell(`${t.platform}:${t.userId}`)) {
+      // a reaction has no interaction to answer: its notice is a channel reply, so a flood is told once per window
+      if (t.kind === 'reaction') result = { ...result, quiet: true };
+    }
     if (result.status === 'refused') {
       this.options.metrics?.jobFinished({ platform: this.options.platform, trigger: t.kind, outcome: 'refused' });
       this.options.deps.logger.info({ trigger: t.kind, code: result.reason.code, user: t.userId, ...(result.reason.code === 'INTERNAL' ? { err: result.reason.cause } : {}) }, 'trigger refused');
@@ -101,13 +105,16 @@ export class ChatJobs<P> {
     return result;
   }
 
-  /** The checks of `trigger` that need no language and count nothing: before showing a "Translate to…" menu. */
-  async precheck(t: Pick<Trigger<P>, keyof TriggerWhere | 'files'>): Promise<TriggerResult | undefined> {
+  /**
+   * The checks of `trigger` that need no language and count nothing: before showing a "Translate to…" menu or a
+   * form. `files` undefined: the form asks for them, so they are checked when it is submitted.
+   */
+  async precheck(t: TriggerWhere & { files?: TriggerFile[] | undefined }): Promise<TriggerResult | undefined> {
     try {
       if (this.closed) throw new TranslateError('RESTARTING');
       const server = await serverSettings(this.store, t.platform, t.serverId);
       if (!channelAllowed(server, t.channelId)) throw new TranslateError('CHANNEL_NOT_ALLOWED');
-      refuseFiles(mediaOf(t.files), this.options.deps.intake.maxBytes);
+      if (t.files) refuseFiles(mediaOf(t.files), this.options.deps.intake.maxBytes);
       return undefined;
     } catch (err) {
       return { status: 'refused', reason: err instanceof FieldError ? err.error : asTranslateError(err) };

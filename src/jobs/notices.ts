@@ -9,4 +9,6 @@ export const NOTICES = {
   cancelFinished: 'That translation has already finished.',
   cancelNotAllowed: 'Only the person who asked for this translation, or a moderator, can cancel it.',
   speechNotPosted: 'The translated speech could not be posted here.',
+  noStore: "Settings and usage need the bot's store, which is not configured.",
+  messageUnreadable: 'That message could not be read, so it was not translated; try again in a moment.',
 } as const;

@@ -7,6 +7,8 @@ import { TranslateError } from '../errors.js';
  */
 export class TriggerRate {
   private readonly windows = new Map<string, number[]>();
+  /** When each key was last told it is over the limit. */
+  private readonly told = new Map<string, number>();
 
   constructor(private readonly perMinute: number, private readonly now: () => number = Date.now) {}
 
@@ -30,7 +32,21 @@ export class TriggerRate {
     if (this.windows.size > 10_000) this.prune(t);
   }
 
+  /**
+   * Whether a refusal of `key` should be shown: true once per 60-second window (and remembered), false for the
+   * refusals after it. A flood of flags would otherwise get one notice per refused reaction.
+   */
+  shouldTell(key: string): boolean {
+    const t = this.now();
+    const last = this.told.get(key);
+    if (last !== undefined && t - last < 60_000) return false;
+    this.told.set(key, t);
+    if (this.told.size > 10_000) this.prune(t);
+    return true;
+  }
+
   private prune(t: number): void {
     for (const [k, times] of this.windows) if (times.every((at) => t - at >= 60_000)) this.windows.delete(k);
+    for (const [k, at] of this.told) if (t - at >= 60_000) this.told.delete(k);
   }
 }

@@ -8,6 +8,7 @@ import type { Platform, Store } from '../store/types.js';
 import type { TranslationEvent, TranslatorLike } from '../translator/types.js';
 import { ChatJobs } from './chat-jobs.js';
 import type { Trigger, TriggerFile, TriggerResult } from './trigger.js';
+import { triggerNotice } from './trigger-notice.js';
 import type { ChatSurface } from './types.js';
 
 /**
@@ -180,6 +181,17 @@ describe('ChatJobs.trigger: every kind × every policy outcome', () => {
     if (kind === 'auto') expect(last.status).toBe('started');
     else if (kind === 'retry') expect(last).toMatchObject({ status: 'refused', reason: { code: 'TOO_MANY_TRIGGERS' } }); // bob: 1 + 2 retries
     else expect(last).toMatchObject({ status: 'refused', reason: { code: 'TOO_MANY_TRIGGERS', message: expect.stringMatching(/More than 2 a minute; try again in \d+ s/) } });
+  });
+
+  it('a flood of flags past the abuse limit is told once a minute, not once per reaction (an interaction is always answered)', async () => {
+    const limited = make({ triggersPerMinute: 1 });
+    const results: TriggerResult[] = [];
+    for (let i = 0; i < 4; i++) results.push(await limited.trigger(trigger('reaction', { userId: 'erin' })));
+    await Promise.all(results.map(settle));
+    expect(results.map((r) => r.status)).toEqual(['started', 'refused', 'refused', 'refused']);
+    expect(results.map((r) => triggerNotice(r)?.warning)).toEqual([undefined, true, undefined, undefined]);
+    const slash = await limited.trigger(trigger('slash', { userId: 'erin' }));
+    expect(triggerNotice(slash)).toEqual({ warning: true, text: expect.stringContaining('too many translations') });
   });
 
   it.each(KINDS.filter((k) => k !== 'retry'))('%s: a message with no audio or video → refused (reaction, auto: ignored)', async (kind) => {

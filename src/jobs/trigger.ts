@@ -86,8 +86,11 @@ export type TriggerField = 'to' | 'from' | 'voice' | 'file';
 export type TriggerResult =
   /** Not a request (nothing to say): see step 0. */
   | { status: 'ignored' }
-  /** Turned away before any job: show `userMessage(reason)` to the requester only. */
-  | { status: 'refused'; reason: TranslateError; field?: TriggerField | undefined }
+  /**
+   * Turned away before any job: show `userMessage(reason)` to the requester only (see `triggerNotice`). `quiet`:
+   * the requester was already told this a moment ago (a flood of flags past the abuse limit): show nothing.
+   */
+  | { status: 'refused'; reason: TranslateError; field?: TriggerField | undefined; quiet?: true | undefined }
   /** Every job it asked for is already running: show `NOTICES.alreadyRunning` to the requester only. */
   | { status: 'deduplicated' }
   /**
