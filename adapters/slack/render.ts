@@ -38,21 +38,30 @@ export function bodyText(layout: ReplyLayout, separator: string): string {
 
 interface Button { type: 'button'; action_id: string; text: { type: 'plain_text'; text: string }; style?: 'primary' }
 
-/** One reply message for chat.postMessage / chat.update: mrkdwn text plus a section block and the buttons. */
-export function renderLayout(layout: ReplyLayout): { text: string; blocks: object[] } {
-  const lines = [bodyText(layout, '\n')];
-  if (layout.status === 'working') lines.push(`:hourglass_flowing_sand: _translating…_${layout.progress ? ` · ${layout.progress}` : ''}`);
-  else if (layout.status === 'continued') lines.push('_continued below_');
-  else if (layout.status === 'in-file') lines.push('_the rest is in translation.txt below_');
-  const closing = closingText(layout);
-  if (closing) lines.push(closing);
+/** The status line: in progress, continued in the next message, or the rest in the attached file. */
+export function statusText(layout: ReplyLayout): string {
+  if (layout.status === 'working') return `:hourglass_flowing_sand: _translating…_${layout.progress ? ` · ${layout.progress}` : ''}`;
+  if (layout.status === 'continued') return '_continued below_';
+  if (layout.status === 'in-file') return '_the rest is in translation.txt below_';
+  return '';
+}
+
+/** What follows the text: the status line, then how the reply ended. */
+export const endingText = (layout: ReplyLayout): string => [statusText(layout), closingText(layout)].filter(Boolean).join('\n');
+
+/** The layout's buttons as an actions block (none: undefined). */
+export function actionsBlock(layout: ReplyLayout): object | undefined {
   const buttons: Button[] = layout.buttons.map((b) => ({
     type: 'button', action_id: b.id, text: { type: 'plain_text', text: b.label }, ...(b.primary ? { style: 'primary' as const } : {}),
   }));
-  const text = clip(lines.filter(Boolean).join('\n'), 3_000);
-  const blocks: object[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
-  if (buttons.length) blocks.push({ type: 'actions', elements: buttons });
-  return { text, blocks };
+  return buttons.length ? { type: 'actions', elements: buttons } : undefined;
+}
+
+/** One reply message for chat.postMessage / chat.update: mrkdwn text plus a section block and the buttons. */
+export function renderLayout(layout: ReplyLayout): { text: string; blocks: object[] } {
+  const text = clip([bodyText(layout, '\n'), endingText(layout)].filter(Boolean).join('\n'), 3_000);
+  const actions = actionsBlock(layout);
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, ...(actions ? [actions] : [])] };
 }
 
 export const renderMessage = (view: ReplyView, header: ReplyHeader | undefined, jobId: string) => renderLayout(layoutReply(view, header, jobId));

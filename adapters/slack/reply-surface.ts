@@ -6,7 +6,7 @@ import type { ChatSurface, ReplyHeader, SpeechFeed } from '../../src/jobs/types.
 import { EditBudgets, type EditBudgetLimits } from '../../src/reply/edit-budget.js';
 import type { ReplyView, WritePriority } from '../../src/reply/types.js';
 import { layoutReply } from '../../src/reply/layout.js';
-import { bodyText, closingText, escapeMrkdwn, renderMessage, TEXT_LIMIT } from './render.js';
+import { actionsBlock, bodyText, endingText, escapeMrkdwn, renderMessage, TEXT_LIMIT } from './render.js';
 
 /** Where a Slack reply lives: a channel (or DM), in the thread of `threadTs` when given, for `userId`. */
 export interface SlackPlace {
@@ -153,9 +153,11 @@ export class SlackReplySurface implements ChatSurface<string> {
     const delta = escapeMrkdwn(view.text.slice(mode.textLen));
     mode.textLen = Math.max(mode.textLen, view.text.length);
     if (view.final) {
-      const ending = [view.continued ? '_continued below_' : view.overflow ? '_the rest is in translation.txt below_' : '', closingText(layoutReply(view, this.header, this.jobId))].filter(Boolean).join('\n');
-      const markdown = [delta, ending ? `\n\n${ending}` : ''].join('');
-      await this.stopStream(ts, markdown);
+      // the ending as the layout decides it: status and closing lines appended, its buttons (Retry) as blocks
+      const layout = layoutReply(view, this.header, this.jobId);
+      const ending = endingText(layout);
+      const actions = actionsBlock(layout);
+      await this.stopStream(ts, [delta, ending ? `\n\n${ending}` : ''].join(''), actions ? [actions] : []);
     } else if (delta) {
       await this.client.chat.appendStream({ channel: this.channel, ts, markdown_text: delta });
     }
@@ -188,12 +190,18 @@ export class SlackReplySurface implements ChatSurface<string> {
     }
   }
 
-  /** chat.stopStream within its own budget, a 429 waited out and tried again (the message must not stay streaming). */
-  private async stopStream(ts: string, markdown: string): Promise<void> {
+  /**
+   * chat.stopStream within its own budget, a 429 waited out and tried again (the message must not stay streaming).
+   * `blocks` are rendered at the bottom of the finished message (documented for chat.stopStream).
+   */
+  private async stopStream(ts: string, markdown: string, blocks: object[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       await this.streaming.acquire(this.place.teamId, 'stop', 'final');
       try {
-        await this.streamClient.chat.stopStream({ channel: this.channel, ts, ...(markdown ? { markdown_text: markdown } : {}) });
+        await this.streamClient.chat.stopStream({
+          channel: this.channel, ts, ...(markdown ? { markdown_text: markdown } : {}),
+          ...(blocks.length ? { blocks: blocks as webApi.ChatStopStreamArguments['blocks'] } : {}),
+        });
         return;
       } catch (err) {
         const wait = rateLimitedFor(err);

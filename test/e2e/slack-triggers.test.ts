@@ -98,4 +98,19 @@ describe('Slack: every trigger through one pipeline', () => {
     await s.slack.waitFor(() => s.botReplies(s.channel.id, note.ts).find((m) => !m.files.length && done(m)), 15_000);
     expect(s.model.requests).toHaveLength(1);
   });
+  it('a streamed reply that fails ends with a Retry button, and Retry translates it again', async () => {
+    s.model.configure({ text: 'Second time lucky, after the connection broke.', chunkDelayMs: 30, audioSeconds: 1 });
+    s.model.inject({ kind: 'cut', afterChunks: 3 });
+    const note = s.slack.postUserMessage(s.channel.id, s.bob.id, { files: [wav(1.3)], deliver: false });
+    await s.slack.addReaction(s.channel.id, note.ts, s.alice.id, 'fr');
+    const failed = await s.slack.waitFor(() => s.botReplies(s.channel.id, note.ts).find((m) => !m.files.length && done(m)), 15_000);
+    expect(failed.streaming?.state).toBe('stopped');
+    expect(failed.text).toContain(':warning:');
+    const retryId = JSON.stringify(failed.blocks ?? []).match(/lt:retry:[\w-]+/)?.[0];
+    expect(retryId).toBeDefined();
+    await s.slack.blockAction({ userId: s.alice.id, channelId: s.channel.id, messageTs: failed.ts, actionId: retryId! });
+    const again = await s.slack.waitFor(() => s.botReplies(s.channel.id, note.ts).find((m) => m.ts !== failed.ts && !m.files.length && done(m) && m.text.includes('Second time lucky')), 15_000);
+    expect(again.text).not.toContain(':warning:');
+    expect(s.model.requests).toHaveLength(2);
+  });
 });
