@@ -13,6 +13,10 @@ const sqliteUrl = () => `sqlite://${join(mkdtempSync(join(tmpdir(), 'lt-trig-'))
 const finished = (m?: MessageView) => !!m && !m.loading && /characters|⚠️/.test(m.content) && !m.content.includes('translating…');
 const wav = (name = 'a.wav', seconds = 1) => ({ name, data: fixtures.wav(seconds), contentType: 'audio/wav' });
 
+/** The JSON body of the bot's message POST whose content is `content`. */
+const sentBody = (stack: DiscordStack, content: string) =>
+  stack.discord.calls.find((c) => c.method === 'POST' && /\/messages$/.test(c.path) && (c.body as { content?: string })?.content === content)?.body;
+
 let s: DiscordStack;
 beforeAll(async () => {
   s = await startDiscordStack({ storeUrl: sqliteUrl(), noticeTtlMs: 1_000 });
@@ -66,6 +70,9 @@ describe('Discord: every trigger through one pipeline', () => {
       const told = await s.discord.waitFor(() => botMessages(s, closed).find((m) => !m.ephemeral && m.content.includes('not enabled in this channel')));
       expect(told.content).toBe(`<@${s.alice.id}> ⚠️ The translator is not enabled in this channel.`);
       expect(told.referencedMessageId).toBe(note.id);
+      // it can mention nobody but that user (the body as Discord received it)
+      expect(sentBody(s, told.content)).toMatchObject({ allowed_mentions: { users: [s.alice.id], replied_user: false } });
+      expect((sentBody(s, told.content) as { allowed_mentions: { parse?: unknown } }).allowed_mentions.parse).toBeUndefined();
       // and it cleans up after itself
       await s.discord.waitFor(() => s.discord.message(told.id)?.deleted || undefined, 5_000);
       expect(s.model.requests).toHaveLength(0);
@@ -89,5 +96,26 @@ describe('Discord: every trigger through one pipeline', () => {
     expect(again.ephemeral).toBe(true);
     expect(s.discord.interaction(retry).responses[0]!.data).toMatchObject({ flags: 64 });
     expect(botMessages(s).filter((m) => !m.ephemeral).length).toBe(publicBefore);
+  });
+  it('a flood past the abuse limit (LIVETRANSLATE_USER_TRIGGERS_PER_MIN) is told to the reacting user alone', async () => {
+    const small = await startDiscordStack({ storeUrl: sqliteUrl(), env: { LIVETRANSLATE_USER_TRIGGERS_PER_MIN: '2' } });
+    try {
+      small.model.configure({ text: 'Within the limit.', audioSeconds: 1 });
+      const notes = [1, 1.1, 1.2].map((secs) => small.postVoiceMessage(small.bob, small.channel, secs));
+      for (const note of notes) small.discord.addReaction(small.channel.id, note.id, small.alice.id, '🇫🇷');
+      const told = await small.discord.waitFor(() => botMessages(small).find((m) => m.content.includes('too many translations')), 15_000);
+      expect(told.content).toMatch(new RegExp(`^<@${small.alice.id}> ⚠️ You have asked for too many translations in a short time\\. \\(More than 2 a minute; try again in \\d+ s\\.\\)$`));
+      // the three reactions are handled concurrently: whichever came third is the one refused, and only it
+      expect(sentBody(small, told.content)).toMatchObject({ allowed_mentions: { users: [small.alice.id], replied_user: false } });
+      const replies = await small.discord.waitFor(() => {
+        const done = notes.filter((n) => n.id !== told.referencedMessageId).map((n) => botMessages(small).find((m) => m.referencedMessageId === n.id && m.content.includes('→') && finished(m)));
+        return done.every(Boolean) ? done : undefined;
+      }, 15_000);
+      expect(replies).toHaveLength(2);
+      expect(small.model.requests).toHaveLength(2);
+      expect(botMessages(small).filter((m) => m.referencedMessageId === told.referencedMessageId && m.content.includes('→'))).toEqual([]);
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -113,4 +113,18 @@ describe('Slack: every trigger through one pipeline', () => {
     expect(again.text).not.toContain(':warning:');
     expect(s.model.requests).toHaveLength(2);
   });
+  it('past the abuse limit (20 a minute by default) the user is told why, ephemerally', async () => {
+    const carol = s.slack.createUser({ name: 'carol', locale: 'en-US' });
+    const pdf = s.slack.postUserMessage(s.channel.id, s.bob.id, { files: [{ name: 'notes.pdf', data: Buffer.from('%PDF-1.4'), mimetype: 'application/pdf' }], deliver: false });
+    const told = (what: string) => s.slack.ephemerals(s.channel.id).filter((e) => e.user === carol.id && e.text.includes(what));
+    // each of these counts (the limit is checked before the files are): 20 are answered "no audio"
+    for (let i = 0; i < 20; i++) await s.slack.messageShortcut({ userId: carol.id, channelId: s.channel.id, messageTs: pdf.ts, callbackId: 'translate_message' });
+    await s.slack.waitFor(() => told('no audio or video').length === 20 || undefined, 15_000);
+    const note = s.slack.postUserMessage(s.channel.id, s.bob.id, { files: [wav()], deliver: false });
+    await s.slack.addReaction(s.channel.id, note.ts, carol.id, 'fr');
+    const refusal = await s.slack.waitFor(() => told('too many translations')[0]);
+    expect(refusal.text).toMatch(/^:warning: You have asked for too many translations in a short time\. \(More than 20 a minute; try again in \d+ s\.\)$/);
+    expect(s.model.requests).toHaveLength(0);
+    expect(s.botReplies(s.channel.id, note.ts)).toEqual([]);
+  });
 });
