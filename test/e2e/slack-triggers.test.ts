@@ -127,4 +127,12 @@ describe('Slack: every trigger through one pipeline', () => {
     expect(s.model.requests).toHaveLength(0);
     expect(s.botReplies(s.channel.id, note.ts)).toEqual([]);
   });
+  it('a flag on a message that cannot be fetched tells the reacting user so, instead of nothing', async () => {
+    const note = s.slack.postUserMessage(s.channel.id, s.bob.id, { files: [wav()], deliver: false });
+    s.slack.inject({ kind: 'error', method: 'conversations.replies', error: 'ratelimited' });
+    await s.slack.addReaction(s.channel.id, note.ts, s.bob.id, 'de');
+    const told = await s.slack.waitFor(() => s.slack.ephemerals(s.channel.id).find((e) => e.user === s.bob.id && e.text.includes('could not be read')));
+    expect(told.text).toBe(':warning: That message could not be read, so it was not translated; try again in a moment.');
+    expect(s.model.requests).toHaveLength(0);
+  });
 });
