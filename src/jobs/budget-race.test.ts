@@ -59,7 +59,8 @@ async function raceJobs(services: JobServices, n: number) {
         maybeOpen();
       },
     };
-    return obtainResult(input(i), translator, { maxBytes: 1 << 20 }, { ...services, queue }, hooks, log, new AbortController().signal)
+    // as many intake slots as jobs: every job gets as far as the budget check at once (the worst case)
+    return obtainResult(input(i), translator, { maxBytes: 1 << 20 }, { ...services, queue, intake: new FairQueue(n) }, hooks, log, new AbortController().signal)
       .catch((err: unknown) => {
         refused++;
         maybeOpen();

@@ -10,7 +10,7 @@ import { JobMeter, jobBoundsFor } from '../segments/job-meter.js';
 import type { TranslationPlan } from '../plan.js';
 import type { CachedResult, Store } from '../store/types.js';
 import type { TranslationEvent, TranslatorLike } from '../translator/types.js';
-import type { FairQueue } from './fair-queue.js';
+import { FairQueue } from './fair-queue.js';
 import { reserveBudget, resultKey, type BudgetHold, type BudgetLimits, type JobScope } from './limits.js';
 
 /** What a chat job may use beyond the model: memory, the global queue, budgets. All optional (tests, CLI). */
@@ -22,6 +22,11 @@ export interface JobServices {
   model?: string | undefined;
   metrics?: Metrics | undefined;
   now?: () => number;
+  /**
+   * Files being downloaded and prepared, or prepared and waiting for the model queue, at once (default: the process's
+   * `processIntake`, `INTAKE_SLOTS` of them, shared fairly between servers like the model queue).
+   */
+  intake?: FairQueue | undefined;
   /** Store a long recording's segments as each one finishes (workers of the shared queue: see `SegmentedOptions`). */
   checkpointSegments?: boolean | undefined;
 }
@@ -53,6 +58,15 @@ export interface ObtainHooks {
   /** The model has finished: no more speech comes (its usage may still be on the way). */
   onAudioEnd?(): void;
 }
+
+/**
+ * Files prepared at once in this process. A prepared file holds its bytes, and a long recording its whole decoded
+ * PCM (a 694 KB silent FLAC of 65 minutes is 125 MB of it), until its model call starts: six at once reached 740 MB
+ * and stalled the event loop. A job takes one of these slots before its download and gives it back once its model
+ * slot is held (or it ends), so at most this many prepared files wait in the model queue.
+ */
+export const INTAKE_SLOTS = 2;
+const processIntake = new FairQueue(INTAKE_SLOTS);
 
 /** Identical requests in flight share one model call (keyed like the cache). */
 const inFlight = new Map<string, Promise<TranslationResult>>();
@@ -88,19 +102,38 @@ export async function obtainResult(
     return deliver(fromCache(early), 'cache', undefined, hooks);
   }
 
-  const media = await prepareMedia(input.source, { ...intake, segmentAboveSecs: singleAnswerSecs(input.plan), audioOnly: input.plan.audioOnly, signal });
+  // a job waiting here is behind the jobs holding a slot that the model's free slots will not take at once (they
+  // wait in the model queue): its place in line counts them too
+  const intakeQueue = services.intake ?? processIntake;
+  let waitedForIntake = false;
+  const slot = await intakeQueue.acquire(input.scope?.serverId ?? '', signal, (p) => {
+    waitedForIntake = true;
+    const free = services.queue ? Math.max(0, services.queue.limit - services.queue.active) : Infinity;
+    hooks.onQueued?.(Math.max(0, intakeQueue.active - free) + p);
+  });
+  let held = true;
+  const endIntake = () => {
+    if (held) slot();
+    held = false;
+  };
   try {
-    return await translated(media, knownHash, input, translator, services, hooks, log, signal, cached);
+    const media = await prepareMedia(input.source, { ...intake, segmentAboveSecs: singleAnswerSecs(input.plan), audioOnly: input.plan.audioOnly, signal });
+    try {
+      return await translated(media, knownHash, input, translator, services, hooks, log, signal, cached, endIntake, waitedForIntake);
+    } finally {
+      // a long video keeps its spooled file for its segments: translateMedia releases it, and so does any other way out
+      await media.video?.release();
+    }
   } finally {
-    // a long video keeps its spooled file for its segments: translateMedia releases it, and so does any other way out
-    await media.video?.release();
+    endIntake();
   }
 }
 
 /** The rest of `obtainResult` once the media is prepared. */
 async function translated(
   media: PreparedMedia, knownHash: string | undefined, input: ObtainInput, translator: TranslatorLike, services: JobServices, hooks: ObtainHooks,
-  log: Logger, signal: AbortSignal, cached: (hash: string) => Promise<CachedResult | undefined>,
+  log: Logger, signal: AbortSignal, cached: (hash: string) => Promise<CachedResult | undefined>, endIntake: () => void,
+  waitedForIntake: boolean,
 ): Promise<Obtained> {
   const { store } = services;
   const now = services.now ?? Date.now;
@@ -118,7 +151,10 @@ async function translated(
 
   const key = resultKey(media.contentHash, input.plan, model);
   const running = inFlight.get(key);
-  if (running) return deliver(await unlessAborted(running, signal), 'shared', media, hooks);
+  if (running) {
+    endIntake();
+    return deliver(await unlessAborted(running, signal), 'shared', media, hooks);
+  }
 
   let hold: BudgetHold | undefined;
   if (store && services.budgets && input.scope) {
@@ -130,13 +166,14 @@ async function translated(
   // started answering is charged what it used so far (job-meter.ts), not let off because its usage never came
   const meter = new JobMeter(jobBoundsFor(media.pcm ? media.pcm.samples.length / media.pcm.sampleRate : media.source.durationSecs));
   const work = (async () => {
-    let waited = false;
+    let waited = waitedForIntake;
     const onPosition = (p: number) => {
       waited = true;
       hooks.onQueued?.(p);
     };
     const release = services.queue ? await services.queue.acquire(input.scope?.serverId ?? '', signal, onPosition, input.scope && `${input.scope.platform}:${input.scope.userId}`) : () => undefined;
     if (waited) hooks.onQueued?.(0);
+    endIntake();
     try {
       const segments = store ? { store: segmentCache(store), key } : undefined;
       const { onAudio, onAudioEnd } = hooks;
