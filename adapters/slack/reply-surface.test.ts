@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
+import { TranslateError } from '../../src/errors.js';
 import type { ReplyView } from '../../src/reply/types.js';
 import { SlackReplySurface, StreamingSupport, type SlackPlace } from './reply-surface.js';
 
@@ -10,10 +11,12 @@ const done: ReplyView = { part: 0, text: 'Hello.', final: true, continued: false
 /** A Web API client that records chat calls; `fail(method)` answers the next call with an error. */
 function fakeClient() {
   const calls: string[] = [];
+  const args: Array<{ method: string } & Record<string, unknown>> = [];
   const failures: Record<string, unknown[]> = {};
   let ts = 0;
-  const method = (name: string) => async () => {
+  const method = (name: string) => async (a: Record<string, unknown>) => {
     calls.push(name);
+    args.push({ method: name, ...a });
     const err = failures[name]?.shift();
     if (err) throw err;
     return { ok: true, ts: `2.${++ts}` };
@@ -21,7 +24,7 @@ function fakeClient() {
   const client = {
     chat: { startStream: method('startStream'), appendStream: method('appendStream'), stopStream: method('stopStream'), postMessage: method('postMessage'), update: method('update') },
   } as unknown as webApi.WebClient;
-  return { client, calls, fail: (name: string, err: unknown) => (failures[name] ??= []).push(err) };
+  return { client, calls, args, fail: (name: string, err: unknown) => (failures[name] ??= []).push(err) };
 }
 
 const rateLimited = (retryAfter: number) => Object.assign(new Error('rate limited'), { code: 'slack_webapi_rate_limited_error', retryAfter });
@@ -56,5 +59,17 @@ describe('SlackReplySurface: chat.startStream / stopStream', () => {
     fail('stopStream', rateLimited(0.05));
     await surface.edit(handle, done);
     expect(calls).toEqual(['startStream', 'stopStream', 'stopStream']);
+  });
+  it('a streamed reply ends as the layout says: closing lines appended, its Retry button as blocks of chat.stopStream', async () => {
+    const { client, args } = fakeClient();
+    const surface = new SlackReplySurface(client, place, 'job1', new StreamingSupport(), undefined);
+    const handle = await surface.post(open);
+    await surface.edit(handle, { part: 0, text: 'Half', final: true, continued: false, outcome: { status: 'failed', error: new TranslateError('STREAM_CUT') } });
+    const stop = args.find((a) => a.method === 'stopStream')!;
+    expect(stop.markdown_text).toMatch(/^Half\n\n:warning: The connection to the translation service broke off/);
+    expect(stop.blocks).toEqual([{ type: 'actions', elements: [{ type: 'button', action_id: 'lt:retry:job1', text: { type: 'plain_text', text: 'Retry' }, style: 'primary' }] }]);
+    const other = new SlackReplySurface(client, place, 'job2', new StreamingSupport(), undefined);
+    await other.edit(await other.post(open), done);
+    expect(args.filter((a) => a.method === 'stopStream').at(-1)).not.toHaveProperty('blocks');
   });
 });
