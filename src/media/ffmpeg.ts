@@ -139,6 +139,8 @@ export interface AudioMeasure {
   /** A video stream other than cover art, with its frame size when ffmpeg printed it. */
   video?: { width: number; height: number; fps?: number } | undefined;
   hasVideo: boolean;
+  /** Audio streams in ffmpeg's input listing (only the first is read). */
+  audioStreams: number;
 }
 
 /** 8 kHz mono s16le: 16,000 bytes per second of decoded audio. */
@@ -162,7 +164,13 @@ export async function measureAudio(
   if (r.code !== 0) throw failed(r);
   const seconds = r.stdoutBytes / (MEASURE_RATE * 2);
   if (r.capped || seconds > maxSeconds) throw new TranslateError('MEDIA_TOO_LONG', `(it holds more than ${duration(maxSeconds)} of audio)`);
-  return { seconds, video: video ?? undefined, hasVideo: video !== undefined };
+  return { seconds, video: video ?? undefined, hasVideo: video !== undefined, audioStreams: audioStreams(r.stderr) };
+}
+
+/** Audio streams in ffmpeg's input listing (a multiplexed Ogg, an MKV with two language tracks...). */
+function audioStreams(stderr: string): number {
+  const inputPart = stderr.split(/\nOutput #0|\nStream mapping:/)[0] ?? '';
+  return inputPart.split('\n').filter((l) => /Stream #0:\d+.*: Audio: /.test(l)).length;
 }
 
 /** The first video stream of ffmpeg's input listing that is not cover art ("(attached pic)"), if any. */

@@ -95,11 +95,17 @@ async function measure(input: Input, opts: IntakeOptions): Promise<{ info: Media
         throw cause instanceof TranslateError ? cause : new TranslateError('TRANSCODE_FAILED', undefined, { cause });
       });
     info.durationSecs = durationSecs;
+    refuseSilent(durationSecs);
     return { info, converted: { kind: 'audio', format: 'wav', data: wav, transcodedBy: 'opus-decoder', notices: [] } };
   }
   if (opts.ffmpegPath && info.format !== 'amr') {
     const measured = await measureAudio(opts.ffmpegPath, input.ffmpeg, info.format, maxSeconds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
     info.durationSecs = measured.seconds;
+    if (measured.audioStreams > 1) {
+      // only the first would be read: the others (often the longer part) would be lost without a word
+      throw new TranslateError('UNSUPPORTED_FORMAT', `(It holds ${measured.audioStreams} audio streams, and only a file with one is translated: send each stream as its own file.)`);
+    }
+    refuseSilent(measured.seconds);
     if (info.kind === 'audio' && measured.hasVideo && MAY_HOLD_VIDEO.has(info.format)) {
       info.kind = 'video';
       info.mime = info.mime.replace('audio/', 'video/');
@@ -110,6 +116,16 @@ async function measure(input: Input, opts: IntakeOptions): Promise<{ info: Media
     throw new TranslateError('MEDIA_TOO_LONG', `(it is about ${Math.round(info.durationSecs / 60)} min long)`);
   }
   return { info };
+}
+
+/**
+ * Less decoded audio than this is no recording: a bomb whose packets decode to nothing, a 45-byte MP3 or a WebM with
+ * a forged block size measure ~0 s, and would still be sent and billed (a second at least) for nothing.
+ */
+export const MIN_AUDIO_SECONDS = 0.1;
+
+function refuseSilent(seconds: number): void {
+  if (seconds < MIN_AUDIO_SECONDS) throw new TranslateError('NOT_MEDIA', `(No audio found in it: it decodes to ${seconds.toFixed(2)} s of sound.)`);
 }
 
 /** Mono 16 kHz PCM: what segments are cut from (16-bit, 32 KB a second; the model takes WAV as it is). */

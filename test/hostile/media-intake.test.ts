@@ -21,19 +21,23 @@ function audioOf(uri: string, rate = 8000): Int16Array {
 
 describe('ffmpeg never probes: the FLAC-sniffed HLS playlist naming a local file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hostile-'));
-  const secret = join(dir, 'secret.mp3');
-  ffmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1234:duration=2', secret]);
-  const trap = flacHlsTrap(secret);
+  // the trap names a local WAV; Debian's ffmpeg will not read a WAV segment of a playlist even when left to
+  // probe, so the proof that the trap is real names a local MP3 (which it does read); both are refused the same way
+  const secretWav = join(dir, 'secret.wav');
+  const secretMp3 = join(dir, 'secret.mp3');
+  ffmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1234:duration=2', secretWav]);
+  ffmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=1234:duration=2', secretMp3]);
 
   it('is a real trap: an ffmpeg left to probe it reads the local file', () => {
     const file = join(dir, 'voice.flac');
-    writeFileSync(file, trap);
+    writeFileSync(file, flacHlsTrap(secretMp3));
     const probed = ffmpeg(['-v', 'error', '-i', file, '-ac', '1', '-ar', '8000', '-f', 's16le', '-']);
     const leaked = new Int16Array(new Uint8Array(probed.stdout).buffer, 0, probed.stdout.length >> 1);
     expect(frequencyOf(leaked, 8000)).toBeCloseTo(1234, -1);
   });
 
-  it('is refused, and nothing of the local file reaches the model', async () => {
+  it.each([['WAV', secretWav], ['MP3', secretMp3]])('naming a local %s: refused, and nothing of the local file reaches the model', async (_, secret) => {
+    const trap = flacHlsTrap(secret);
     expect(trap.length).toBeLessThan(200);
     const result = await prepareMedia(bytes(trap), opts).then(
       (media) => (media.part?.type === 'input_audio' ? frequencyOf(audioOf(media.part.input_audio.data), 8000) : 0),
