@@ -95,8 +95,11 @@ export class SlackReplySurface implements ChatSurface<string> {
   /** The thread everything after the first message goes into. */
   private thread: string | undefined;
 
-  /** The MP3 being encoded while the speech streams in (see `openSpeech`). */
-  private speech: StreamingMp3 | undefined;
+  /**
+   * The MP3 being encoded while the speech streams in (see `openSpeech`), and once the model has finished, that MP3
+   * uploaded but not yet shared (`staged`: its file id, undefined if that failed).
+   */
+  private speech: { mp3: StreamingMp3; staged?: Promise<string | undefined> } | undefined;
 
   /**
    * `streamClient` makes the chat.startStream / stopStream calls: a client with `rejectRateLimitedCalls`, so that a
@@ -244,33 +247,59 @@ export class SlackReplySurface implements ChatSurface<string> {
 
   /**
    * The speech as it streams in goes into an ffmpeg MP3 encoder started with its first chunk, so that once the model
-   * ends only a few ms of flushing are left (see `StreamingMp3`). No ffmpeg: nothing (the Ogg file is shared).
+   * ends only a few ms of flushing are left (see `StreamingMp3`). When the model has finished (`end`), the MP3 is
+   * uploaded at once (files.getUploadURLExternal, then its bytes) but shared into the thread only by `postVoiceNote`,
+   * after the final text: of Slack's three upload calls only the last is left once the text is done. No ffmpeg:
+   * nothing (the Ogg file is shared).
    */
   openSpeech(sampleRate: number): SpeechFeed | undefined {
     if (!this.ffmpegPath) return undefined;
-    this.speech?.abort();
-    const mp3 = new StreamingMp3(this.ffmpegPath, sampleRate);
-    this.speech = mp3;
-    return { write: (pcm) => mp3.write(pcm), end: () => mp3.end(), abort: () => mp3.abort() };
+    this.speech?.mp3.abort();
+    const speech: NonNullable<SlackReplySurface['speech']> = { mp3: new StreamingMp3(this.ffmpegPath, sampleRate) };
+    this.speech = speech;
+    return {
+      write: (pcm) => speech.mp3.write(pcm),
+      end: () => {
+        speech.mp3.end();
+        speech.staged ??= this.stage(speech.mp3);
+      },
+      abort: () => speech.mp3.abort(),
+    };
   }
 
-  /** The MP3 made while the speech streamed, if it is this note's speech (same samples); else undefined. */
-  private async streamedMp3(note: VoiceNote): Promise<Buffer | undefined> {
-    const streamed = this.speech;
-    this.speech = undefined;
-    if (!streamed) return undefined;
-    if (streamed.samples !== note.samples || streamed.sampleRate !== note.sampleRate) {
-      streamed.abort();
-      return undefined;
+  /** Uploads the streamed MP3 without sharing it anywhere yet; its file id, or undefined (no MP3, or refused). */
+  private async stage(mp3: StreamingMp3): Promise<string | undefined> {
+    const made = await mp3.result;
+    if (!made) return undefined;
+    try {
+      const { upload_url: url, file_id: id } = await this.client.files.getUploadURLExternal({ filename: 'translation.mp3', length: made.mp3.length });
+      if (!url || !id) return undefined;
+      const res = await fetch(url, { method: 'POST', body: made.mp3 });
+      return res.ok ? id : undefined;
+    } catch {
+      return undefined; // shared the ordinary way instead
     }
-    streamed.end();
-    return (await streamed.result)?.mp3;
   }
 
   async postVoiceNote(note: VoiceNote): Promise<void> {
-    const mp3 = (await this.streamedMp3(note)) ?? (await voiceNoteToMp3(note, this.ffmpegPath));
     const language = this.header?.targetName ?? 'translation';
-    await this.upload(mp3 ? 'translation.mp3' : 'translation.ogg', mp3 ?? note.ogg, `Translated speech (${language}, ${note.durationSecs.toFixed(1)} s)`);
+    const title = `Translated speech (${language}, ${note.durationSecs.toFixed(1)} s)`;
+    const speech = this.speech;
+    this.speech = undefined;
+    let mp3: Buffer | undefined;
+    // the MP3 made while the speech streamed, if it is this note's speech (same samples)
+    if (speech && speech.mp3.samples === note.samples && speech.mp3.sampleRate === note.sampleRate) {
+      speech.mp3.end();
+      const staged = await (speech.staged ??= this.stage(speech.mp3));
+      if (staged) {
+        const where = this.thread ? { channel_id: this.channel, thread_ts: this.thread } : { channel_id: this.channel };
+        await this.client.files.completeUploadExternal({ files: [{ id: staged, title }], ...where });
+        return;
+      }
+      mp3 = (await speech.mp3.result)?.mp3;
+    } else speech?.mp3.abort();
+    mp3 ??= await voiceNoteToMp3(note, this.ffmpegPath);
+    await this.upload(mp3 ? 'translation.mp3' : 'translation.ogg', mp3 ?? note.ogg, title);
   }
 
   async postTextFile(name: string, text: string): Promise<void> {

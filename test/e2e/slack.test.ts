@@ -19,7 +19,8 @@ function replyIn(channelId: string, ts: string) {
 
 describe('Slack: message shortcuts, reactions, modal', () => {
   it('"Translate" streams natively into the thread, then shares the speech as an MP3 that plays at the right pitch', async () => {
-    s.model.configure({ text: 'こんにちは、みなさん。会議は三時に移ります。', audioSeconds: 2, chunkDelayMs: 40 });
+    // the service reports usage 1.5 s after its finish_reason: the MP3 is uploaded meanwhile, shared after the text
+    s.model.configure({ text: 'こんにちは、みなさん。会議は三時に移ります。', audioSeconds: 2, chunkDelayMs: 40, usageDelayMs: 1_500 });
     const msg = s.slack.postUserMessage(s.channel.id, s.bob.id, { files: [wav(2)] });
     const d = await s.slack.messageShortcut({ userId: s.alice.id, channelId: s.channel.id, messageTs: msg.ts, callbackId: 'translate_message' });
     expect(d.acked).toBe(true);
@@ -43,6 +44,10 @@ describe('Slack: message shortcuts, reactions, modal', () => {
     const shared = s.slack.calls.findIndex((c, i) => i > 0 && c.method === 'files.completeUploadExternal' && c.args.thread_ts === msg.ts);
     expect(stop).toBeGreaterThanOrEqual(0);
     expect(shared).toBeGreaterThan(stop);
+    const uploaded = s.slack.calls.findIndex((c) => c.method === 'files.getUploadURLExternal' && c.args.filename === 'translation.mp3');
+    expect(uploaded).toBeGreaterThanOrEqual(0);
+    expect(uploaded).toBeLessThan(stop);
+    expect(s.slack.calls.filter((c) => c.method === 'files.getUploadURLExternal')).toHaveLength(1);
   });
 
   it('waits out a 429 on chat.startStream and then streams: not taken as "no streaming here"', async () => {
