@@ -110,7 +110,14 @@ async function measure(input: Input, opts: IntakeOptions): Promise<{ info: Media
       info.kind = 'video';
       info.mime = info.mime.replace('audio/', 'video/');
     }
-    if (info.kind === 'video' && !info.video && measured.video?.width) info.video = measured.video;
+    // the frame size ffmpeg decodes, not the one a header states (an MP4's stsd/tkhd can be edited to 32x32 and
+    // the video billed as tiny): the larger of the two; the header's frame rate and track length where ffmpeg gave none
+    if (info.kind === 'video' && measured.video?.width) {
+      const header = info.video;
+      info.video = header && header.width * header.height > measured.video.width * measured.video.height
+        ? header
+        : { ...header, ...measured.video, ...(measured.video.fps === undefined && header?.fps !== undefined ? { fps: header.fps } : {}) };
+    }
   }
   if (info.durationSecs !== undefined && info.durationSecs > maxSeconds) {
     throw new TranslateError('MEDIA_TOO_LONG', `(it is about ${Math.round(info.durationSecs / 60)} min long)`);
