@@ -13,7 +13,6 @@ import { accountLimiter } from '../src/translator/account-limiter.js';
 import { redisAccountLimiter } from '../src/translator/redis-account-limiter.js';
 import { Translator } from '../src/translator/translator.js';
 import { setVoiceEncoderWorkers } from '../src/audio/voice-encoder.js';
-import { JobQueue } from '../src/queue/job-queue.js';
 
 /** Everything the platforms share: one model client, one intake policy, one store, queue and metrics. */
 export interface Shared {
@@ -91,7 +90,8 @@ export async function startCommand(): Promise<number> {
   const checks: Record<string, HealthCheck> = { store: () => store.ping() };
   const stops: Array<{ drain(): Promise<void>; stop(): Promise<void> }> = [];
   // a gateway queues accepted jobs for the workers (LIVETRANSLATE_ROLE); `all` runs them itself
-  const jobQueue = config.role === 'gateway' ? new JobQueue(config.storeUrl) : undefined;
+  // (BullMQ and ioredis load only for these roles: the default one on SQLite never needs them)
+  const jobQueue = config.role === 'gateway' ? new (await import('../src/queue/job-queue.js')).JobQueue(config.storeUrl) : undefined;
   if (jobQueue) metrics.trackSharedQueue('gateway', () => jobQueue.counts());
   const common = { ...shared, logger, jobQueue };
   // Ops endpoints share Slack's HTTP server (HTTP mode) unless given a port of their own.
@@ -108,7 +108,7 @@ export async function startCommand(): Promise<number> {
     if (config.role === 'worker') {
       const { startWorkerRole } = await import('./worker-role.js');
       const worker = await startWorkerRole(config, common, logger);
-      const counts = new JobQueue(config.storeUrl);
+      const counts = new (await import('../src/queue/job-queue.js')).JobQueue(config.storeUrl);
       metrics.trackSharedQueue('worker', () => counts.counts());
       stops.push({ drain: () => worker.drain(config.shutdownGraceMs), stop: async () => {
         await worker.close();

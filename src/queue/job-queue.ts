@@ -1,6 +1,5 @@
 import { DelayedError, Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { TranslateError } from '../errors.js';
 import type { ChatJobRequest } from '../jobs/types.js';
 import type { Logger } from '../logger.js';
 import type { Platform } from '../store/types.js';
@@ -107,7 +106,7 @@ export class JobQueue {
 }
 
 export interface JobContext {
-  /** Aborted with 'cancel' (a user's Cancel) or 'handback' (this worker is shutting down): see `stopError`. */
+  /** Aborted with 'cancel' (a user's Cancel) or 'handback' (this worker is shutting down): see `stopError` (stop-error.ts). */
   signal: AbortSignal;
 }
 
@@ -209,9 +208,4 @@ export async function startQueueWorker(
       connection.disconnect();
     },
   };
-}
-
-/** What a worker's abort reason means for the job: the user's cancel, or a hand-back (the reply must stay as it is). */
-export function stopError(reason: unknown): TranslateError {
-  return reason === 'handback' ? new TranslateError('HANDED_BACK') : new TranslateError('CANCELLED');
 }

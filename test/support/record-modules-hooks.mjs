@@ -1,0 +1,13 @@
+// Loader hooks of record-modules.mjs: every module loaded (its resolved URL) is appended to the file given.
+import { appendFileSync } from 'node:fs';
+
+let file;
+
+export function initialize(data) {
+  file = data?.file;
+}
+
+export async function load(url, context, nextLoad) {
+  if (file) appendFileSync(file, `${url}\n`);
+  return nextLoad(url, context);
+}
