@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { createClient } from '@keyv/redis';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ENTRY_KEEP_MS, INTERACTION_TOKEN_LIFE_MS, RUNNING_ENTRY_KEEP_MS, TOKEN_ENTRY_MARGIN_MS } from './job-journal.js';
 import { BACKENDS } from './test-backends.js';
 import type { JournalEntry } from './types.js';
 import type { ChatJobRequest } from '../jobs/types.js';
@@ -85,5 +88,78 @@ describe.each(BACKENDS)('job journal on $name', (backend) => {
     await store.writeRaw('journal', 'job:j2', 2, { ...entry('j2', 'bot-a', 2) });
     expect(await store.journal.get('j2')).toBeUndefined();
     expect(await store.journal.list('bot-a')).toEqual([entry('j1', 'bot-a', 1)]);
+  });
+});
+
+const MINUTE = 60_000;
+
+describe.each(BACKENDS)('job journal expiry on $name', (backend) => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A private interaction reply: its place holds a token issued at `createdAt`. */
+  const tokenEntry = (jobId: string, createdAt: number): JournalEntry => ({
+    ...entry(jobId, 'bot-a', createdAt), place: { kind: 'interaction', token: 'aW50ZXJhY3Rpb24', createdAt, channelId: 'c1', ephemeral: true },
+  });
+
+  /** Moves the clock Keyv judges expiry by (the back end's own expiry is checked on Redis below). */
+  const at = (ms: number) => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(ms);
+  };
+
+  it('drops an entry with an interaction token soon after the token died; any other a day after its last write', async () => {
+    const store = await backend.open();
+    const t0 = Date.now();
+    await store.journal.put(tokenEntry('private', t0));
+    await store.journal.put(entry('plain', 'bot-a', t0));
+    const tokenGone = t0 + INTERACTION_TOKEN_LIFE_MS + TOKEN_ENTRY_MARGIN_MS;
+    at(tokenGone - MINUTE);
+    expect((await store.journal.list('bot-a')).map((e) => e.jobId)).toEqual(['plain', 'private']);
+    at(tokenGone + MINUTE);
+    expect(await store.journal.get('private')).toBeUndefined();
+    expect((await store.journal.list('bot-a')).map((e) => e.jobId)).toEqual(['plain']);
+    // each write keeps an entry a day more
+    at(t0 + ENTRY_KEEP_MS - MINUTE);
+    await store.journal.addMessage('plain', 'm1');
+    at(t0 + ENTRY_KEEP_MS + MINUTE);
+    expect((await store.journal.get('plain'))?.messages).toEqual(['m1']);
+    at(t0 + 2 * ENTRY_KEEP_MS);
+    expect(await store.journal.get('plain')).toBeUndefined();
+    expect(await store.journal.list('bot-a')).toEqual([]);
+  });
+
+  it('keeps an entry whose token died while its job still writes it', async () => {
+    const store = await backend.open();
+    const t0 = Date.now();
+    await store.journal.put(tokenEntry('long', t0));
+    const late = t0 + INTERACTION_TOKEN_LIFE_MS + TOKEN_ENTRY_MARGIN_MS - MINUTE;
+    at(late);
+    await store.journal.setView('long', 'm1', { part: 0, text: 'still going' });
+    at(late + RUNNING_ENTRY_KEEP_MS - MINUTE);
+    expect((await store.journal.get('long'))?.views).toEqual({ m1: { part: 0, text: 'still going' } });
+    at(late + RUNNING_ENTRY_KEEP_MS + MINUTE);
+    expect(await store.journal.get('long')).toBeUndefined();
+  });
+
+  it.runIf(backend.name === 'redis')('gives the Redis key the same expiry, so Redis itself deletes it', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const store = await backend.open({ prefix });
+    await store.journal.put(tokenEntry('private', Date.now()));
+    await store.journal.put(entry('plain', 'bot-a', Date.now()));
+    const client = createClient({ url: store.url });
+    await client.connect();
+    try {
+      const ttl = (jobId: string) => client.pTTL(`${prefix}:journal::job:${jobId}`);
+      const privateTtl = await ttl('private');
+      expect(privateTtl).toBeGreaterThan(INTERACTION_TOKEN_LIFE_MS);
+      expect(privateTtl).toBeLessThanOrEqual(INTERACTION_TOKEN_LIFE_MS + TOKEN_ENTRY_MARGIN_MS);
+      expect(await ttl('plain')).toBeGreaterThan(ENTRY_KEEP_MS - MINUTE);
+      await store.journal.addEffect('plain', 'voice:1');
+      expect(await ttl('plain')).toBeGreaterThan(ENTRY_KEEP_MS - MINUTE); // an update keeps an expiry
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -130,7 +130,10 @@ export interface JournalEntry<P = unknown> {
   platform: Platform;
   /** The process that runs it (`LIVETRANSLATE_INSTANCE`); a process recovers only its own entries. */
   owner: string;
-  /** Where the reply lives (platform-specific, JSON). */
+  /**
+   * Where the reply lives (platform-specific, JSON). A place holding an interaction token (`token`, issued at
+   * `createdAt`) is kept only a little past the token's life (see `journalEntryTtlMs`).
+   */
   place: P;
   /** What it translates (for Retry). */
   request: ChatJobRequest;
