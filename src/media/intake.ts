@@ -274,9 +274,11 @@ async function prepareRead(source: MediaSource, input: Input, opts: IntakeOption
     throw new TranslateError('MEDIA_TOO_LONG', `It is about ${minutes} min (≈${estimatedInputTokens} tokens); the model takes at most ${MAX_INPUT_TOKENS} tokens (about 65 min of audio).`);
   }
   const converted = measured.converted ?? (await toAcceptedFormat(info, input, opts));
+  // the URL only when the model would fetch exactly the bytes measured here: a WAV cut to its declared length
+  // (wavAsMeasured) goes as the cut bytes, or the model would fetch the hour past the declared second
   const passUrl =
     (opts.passUrls ?? true) && source.kind === 'url' && !source.headers && !converted.transcodedBy &&
-    isPublicHttpsUrl(source.url);
+    converted.data === input.data && isPublicHttpsUrl(source.url);
   const url = passUrl && source.kind === 'url' ? source.url : undefined;
   return {
     source: info,
