@@ -27,7 +27,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ DISCORD_TOKEN: '  ' }).discord).toBeUndefined();
   });
 
-  it('names every invalid variable, and never echoes a secret', () => {
+  it('refuses LIVETRANSLATE_OPS_HOST without LIVETRANSLATE_OPS_PORT, naming both (it would be ignored in Slack HTTP mode)', () => {
+    expect(() => loadConfig({ LIVETRANSLATE_OPS_HOST: '127.0.0.1' })).toThrow(/LIVETRANSLATE_OPS_HOST is set but LIVETRANSLATE_OPS_PORT is not/);
+    expect(() => loadConfig({ LIVETRANSLATE_OPS_HOST: '127.0.0.1', SLACK_BOT_TOKEN: 'xoxb', SLACK_SIGNING_SECRET: 's' })).toThrow(/LIVETRANSLATE_OPS_PORT/);
+    expect(loadConfig({ LIVETRANSLATE_OPS_HOST: '127.0.0.1', LIVETRANSLATE_OPS_PORT: '9100' }).ops).toEqual({ host: '127.0.0.1', port: 9100 });
+    expect(loadConfig({ LIVETRANSLATE_OPS_HOST: '', LIVETRANSLATE_OPS_PORT: '' }).ops).toEqual({ host: undefined, port: undefined });
+  });
+
+    it('names every invalid variable, and never echoes a secret', () => {
     let caught: unknown;
     try {
       loadConfig({ DASHSCOPE_BASE_URL: 'not a url', PORT: 'abc', STORE_URL: 'mysql://x', DASHSCOPE_API_KEY: 'sk-secret' });

@@ -155,6 +155,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!e.SLACK_BOT_TOKEN && (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN)) {
     throw new TranslateError('CONFIG_MISSING', 'SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: set the Bot User OAuth Token (xoxb-…).');
   }
+  // the ops endpoints get an address of their own only on a port of their own (else they may share Slack's server,
+  // which listens where Bolt does): a host without a port would be ignored without a word
+  if (e.LIVETRANSLATE_OPS_HOST !== undefined && e.LIVETRANSLATE_OPS_PORT === undefined) {
+    throw new TranslateError('CONFIG_MISSING', 'LIVETRANSLATE_OPS_HOST is set but LIVETRANSLATE_OPS_PORT is not: the ops endpoints listen on a host of their own only on a port of their own, so set LIVETRANSLATE_OPS_PORT too (or unset LIVETRANSLATE_OPS_HOST).');
+  }
   if (e.LIVETRANSLATE_ROLE !== 'all' && !/^rediss?:\/\//.test(e.STORE_URL)) {
     throw new TranslateError('CONFIG_MISSING', `LIVETRANSLATE_ROLE=${e.LIVETRANSLATE_ROLE} needs the shared queue: set STORE_URL to a redis:// URL (or LIVETRANSLATE_ROLE=all for one process).`);
   }
