@@ -107,7 +107,8 @@ export async function startCommand(): Promise<number> {
     }
     if (config.role === 'worker') {
       const { startWorkerRole } = await import('./worker-role.js');
-      const worker = await startWorkerRole(config, common, logger);
+      const { queue: worker, checks: platformChecks } = await startWorkerRole(config, common, logger);
+      Object.assign(checks, platformChecks);
       const counts = new (await import('../src/queue/job-queue.js')).JobQueue(config.storeUrl);
       metrics.trackSharedQueue('worker', () => counts.counts());
       stops.push({ drain: () => worker.drain(config.shutdownGraceMs), stop: async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { registerSecrets } from '../logger.js';
-import { healthReport } from './health.js';
+import { cachedCheck, healthReport } from './health.js';
 
 describe('healthReport', () => {
   it('is ok when every check passes, with a duration per check', async () => {
@@ -51,5 +51,31 @@ describe('healthReport', () => {
 
   it('is ok with no checks at all', async () => {
     expect(await healthReport({})).toEqual({ ok: true, checks: {} });
+  });
+});
+
+describe('cachedCheck', () => {
+  it('asks again only once a success is older than its window, and after every failure', async () => {
+    let now = 0;
+    let calls = 0;
+    let failing = false;
+    const check = cachedCheck(async () => {
+      calls++;
+      if (failing) throw new Error('invalid_auth');
+    }, 30_000, () => now);
+    const signal = new AbortController().signal;
+    await check(signal);
+    now = 29_999;
+    await check(signal);
+    expect(calls).toBe(1);
+    now = 30_000;
+    failing = true;
+    await expect(check(signal)).rejects.toThrow('invalid_auth');
+    await expect(check(signal)).rejects.toThrow('invalid_auth');
+    expect(calls).toBe(3);
+    failing = false;
+    await check(signal);
+    await check(signal);
+    expect(calls).toBe(4);
   });
 });

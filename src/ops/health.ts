@@ -69,3 +69,16 @@ export async function healthReport(checks: Record<string, HealthCheck>, timeoutM
   });
   return report;
 }
+
+/**
+ * A check that asks a remote service (a platform's API answering for our token) at most once per `okForMs`: a
+ * success is kept that long, a failure is not kept (the next request asks again).
+ */
+export function cachedCheck(check: HealthCheck, okForMs = 30_000, now: () => number = Date.now): HealthCheck {
+  let okUntil = 0;
+  return async (signal) => {
+    if (now() < okUntil) return;
+    await check(signal);
+    okUntil = now() + okForMs;
+  };
+}
