@@ -118,7 +118,7 @@ const Env = z.object({
   FFMPEG_PATH: optional,
   LIVETRANSLATE_SERVER_MONTHLY_TOKENS: blank(z.coerce.number().int().positive().optional()),
   LIVETRANSLATE_USER_DAILY_TOKENS: blank(z.coerce.number().int().positive().optional()),
-  LIVETRANSLATE_MAX_CONCURRENT: blank(z.coerce.number().int().min(1).max(100).default(8)),
+  LIVETRANSLATE_MAX_CONCURRENT: blank(z.coerce.number().int().min(1).max(1000).default(8)),
   LIVETRANSLATE_OPUS_WORKERS: blank(z.coerce.number().int().min(0).max(64).optional()),
   LIVETRANSLATE_USER_TRIGGERS_PER_MIN: blank(z.coerce.number().int().min(0).max(10_000).default(20)),
   LIVETRANSLATE_USER_CONCURRENT: blank(z.coerce.number().int().min(1).max(100).default(2)),
