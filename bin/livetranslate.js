@@ -51,7 +51,10 @@ if (!existsSync(main)) {
   process.stderr.write('livetranslate: dist/ is missing; run `npm run build` (needs the dev dependencies) and try again.\n');
   process.exitCode = 1;
 } else {
-  // help and version answer at once: only a command that runs the bot's code is worth the look at the sources
-  if (args.length > 0 && !args.some((a) => ['--help', '-h', 'help', '--version', '-v'].includes(a))) warnIfStale();
+  // Said to a person at a terminal only: output read by programs (tests, log collectors) keeps its exact lines, and a
+  // test run that edits nothing would else warn whenever someone saves a file meanwhile. Help and version answer at
+  // once: only a command that runs the bot's code is worth the look at the sources.
+  const runsCode = args.length > 0 && !args.some((a) => ['--help', '-h', 'help', '--version', '-v'].includes(a));
+  if (process.stderr.isTTY && runsCode) warnIfStale();
   await import(main.href);
 }
