@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { asTranslateError, TranslateError, userMessage } from '../src/errors.js';
+import { asTranslateError, operatorMessage, TranslateError } from '../src/errors.js';
 import { COMMANDS, isCommand, mainHelp, type CommandArgs, type CommandName } from './command-table.js';
 
 /**
@@ -85,6 +85,6 @@ try {
   const error = asTranslateError(err);
   // An internal error names its cause on the same line (no stack trace), so it can be reported.
   const cause = error.code === 'INTERNAL' && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-  process.stderr.write(`livetranslate: ${userMessage(error)}${cause}\n`);
+  process.stderr.write(`livetranslate: ${operatorMessage(error)}${cause}\n`);
   process.exitCode = exitCode(error);
 }

@@ -6,6 +6,9 @@
  *   `asTranslateError` first, which turns them into `INTERNAL` and keeps the original as `cause`.
  * - `userMessage(err)` is the only place sentences are written. `detail` adds a specific fact (a file name, a limit,
  *   a language) to the sentence; it never contains secrets or stack traces.
+ * - `operatorMessage(err)` is what the person running the bot or the CLI reads (stderr): the same sentence, plus the
+ *   setting that fixes it when there is one (`DASHSCOPE_API_KEY` for a rejected key). Chat users get `userMessage`
+ *   only: they cannot change the bot's environment, and the variable's name means nothing to them.
  * - `retryable` says whether offering the user a "Retry" makes sense (a transient provider problem), not whether
  *   the translator retries by itself (it does so only before anything was shown).
  */
@@ -143,6 +146,18 @@ export class TranslateError extends Error {
 /** The one sentence (plus detail) a user sees for an error. */
 export function userMessage(err: TranslateError): string {
   return err.message;
+}
+
+/** What an operator can change to fix the error (see `operatorMessage`). */
+const OPERATOR_HINTS: Partial<Record<ErrorCode, string>> = {
+  PROVIDER_AUTH: 'Check DASHSCOPE_API_KEY.',
+  PROVIDER_ACCESS_DENIED: 'Check DASHSCOPE_API_KEY and LIVETRANSLATE_MODEL.',
+};
+
+/** The CLI's line for an error: `userMessage`, then the setting to check when the fix is one. */
+export function operatorMessage(err: TranslateError): string {
+  const hint = OPERATOR_HINTS[err.code];
+  return hint ? `${userMessage(err)} ${hint}` : userMessage(err);
 }
 
 export function asTranslateError(err: unknown): TranslateError {

@@ -1,10 +1,11 @@
 import {
-  ApplicationCommandOptionType, ApplicationCommandType, PermissionFlagsBits, Routes, type REST,
+  ApplicationCommandOptionType, ApplicationCommandType, DiscordAPIError, PermissionFlagsBits, Routes, type REST,
   type RESTPostAPIChatInputApplicationCommandsJSONBody, type RESTPutAPIApplicationCommandsJSONBody,
 } from 'discord.js';
 import { languagesCommand } from '../../commands/languages.js';
 import { translateCommand, translateMessageCommand, translateMessageToCommand } from '../../commands/translate.js';
 import type { OptionType, SlashCommand } from '../../commands/types.js';
+import { TranslateError } from '../../src/errors.js';
 import { settingsPayloads } from './settings-handlers.js';
 
 const OPTION_TYPE: Record<OptionType, ApplicationCommandOptionType> = {
@@ -59,12 +60,24 @@ function fingerprint(commands: readonly unknown[]): string {
 }
 
 /**
+ * A server Discord does not know (10004 Unknown Guild) or that the bot is not in (50001 Missing Access, 403): named
+ * by its variable, since only the operator can fix it. Other failures are left as they are.
+ */
+function guildError(err: unknown, guildId: string): unknown {
+  if (!(err instanceof DiscordAPIError) || ![400, 403, 404].includes(err.status)) return err;
+  return new TranslateError('STARTUP_FAILED', `(DISCORD_GUILD_ID ${guildId} is not a server this bot is in; Discord said "${err.message}". ` +
+    'Invite the bot to that server, or leave DISCORD_GUILD_ID unset to register the commands globally.)', { cause: err });
+}
+
+/**
  * Registers the commands globally, or to one guild (instant), only when they differ from what Discord has.
  * Returns whether it wrote anything.
  */
 export async function registerCommands(rest: REST, applicationId: string, guildId?: string): Promise<boolean> {
   const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
-  const existing = (await rest.get(route)) as unknown[];
+  const existing = (await rest.get(route).catch((err: unknown) => {
+    throw guildId !== undefined ? guildError(err, guildId) : err;
+  })) as unknown[];
   const wanted = commandPayloads();
   if (fingerprint(existing) === fingerprint(wanted)) return false;
   await rest.put(route, { body: wanted });

@@ -65,6 +65,7 @@ describe('livetranslate start: all or nothing', () => {
     ['a busy port (Slack HTTP mode)', () => ({ ...slackEnv(), PORT: String(busyPort) }), /PORT/],
     ['a busy port (Discord only, ops server)', () => ({ ...discordEnv(), PORT: String(busyPort) }), /PORT/],
     ['a busy port with both platforms (Discord must not stay logged in)', () => ({ ...discordEnv(), ...slackEnv(), PORT: String(busyPort) }), /PORT/],
+    ['a DISCORD_GUILD_ID the bot is not in', () => ({ ...discordEnv(), DISCORD_GUILD_ID: '123456789012345678' }), /DISCORD_GUILD_ID 123456789012345678 is not a server this bot is in/],
     ['a good Discord token but an invalid Slack token', () => ({ ...discordEnv(), ...slackEnv(), SLACK_BOT_TOKEN: 'xoxb-not-valid' }), /SLACK_BOT_TOKEN/],
   ];
 
