@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { startModelEmulator } from '../test/emulators/model/index.js';
 import { discordBench } from './discord.js';
+import { printDiscordThroughput } from './discord-throughput.js';
 import { slackBench } from './slack.js';
 import { memoryBench } from './memory.js';
 import { oggBombBench } from './ogg-bomb.js';
@@ -67,6 +68,8 @@ console.log(`\nDiscord, against the emulators in one process (${new Date().toISO
 console.log('| measure | value | note |');
 console.log('|---|---|---|');
 console.log((await discordBench(RUNS)).join('\n'));
+// issue 13: jobs/s, the bot's event-loop delay, first text and counted REST calls per job at N = 1, 16, 64, 200
+await printDiscordThroughput();
 
 console.log(`\nSlack, against the emulators in one process, median of ${RUNS} (${new Date().toISOString().slice(0, 10)})\n`);
 console.log('| measure | native streaming | post + chat.update (baseline) | baseline / native |');
