@@ -1,6 +1,7 @@
 import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
 import type { BotOptions } from '../bot-options.js';
 import { registerCommands } from './commands.js';
+import { clientCacheOptions } from './client-cache.js';
 import { ChatJobs } from '../../src/jobs/chat-jobs.js';
 import type { ReplyPlace } from './reply-surface.js';
 import { discordChatJobs } from './jobs.js';
@@ -45,6 +46,7 @@ async function login(options: DiscordBotOptions, withContent: boolean): Promise<
     intents: withContent ? [...BASE_INTENTS, GatewayIntentBits.MessageContent] : BASE_INTENTS,
     partials: [Partials.Message, Partials.Channel, Partials.Reaction, Partials.User],
     rest: { api: options.apiUrl },
+    ...clientCacheOptions(),
     ...shardOptions(options.shards ?? 'auto'),
   });
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
