@@ -18,6 +18,12 @@ describe('Discord rendering', () => {
     expect(JSON.stringify(p.components)).toContain('lt:cancel:job1');
   });
 
+  it('shows a masked link in the translated text as typed, never as a disguised link', () => {
+    const p = renderView({ part: 0, text: 'Please [re-verify your account](https://evil.example) and \\[this](https://x.example)', final: false, continued: false }, header, 'j');
+    expect(p.content).toContain('Please \\[re-verify your account\\](https://evil.example) and \\\\[this\\](https://x.example)');
+    expect(p.content).not.toMatch(/(^|[^\\])\[[^\]]*\]\(/);
+  });
+
   it('ends with the footer, or the error and Retry, within the content limit', () => {
     const done = renderView({ part: 2, text: 'end', final: true, continued: false, outcome: { status: 'done', truncated: true, footer: '3 characters' } }, header, 'j');
     expect(done.content).toBe('-# (continued)\nend\n⚠️ The translation was cut short by the model\'s 4,096-token output limit; translate a shorter piece for the rest.\n-# 3 characters');

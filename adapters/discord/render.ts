@@ -15,6 +15,13 @@ export interface DiscordPayload {
   allowed_mentions: { parse: [] };
 }
 
+/**
+ * Text that is not ours (model output, error details): Discord renders `[label](https://evil)` as a disguised link
+ * even in a bot's message, so brackets are backslash-escaped and show as typed. Mentions never ping
+ * (`allowed_mentions`).
+ */
+export const inertText = (s: string): string => s.replace(/[[\]]/g, '\\$&');
+
 /** A user's file name inside inline code: backticks cannot close the span. */
 const code = (s: string) => `\`${s.replace(/`/g, 'ˋ')}\``;
 
@@ -29,11 +36,11 @@ const CLOSING = { warning: '⚠️ ', footer: '-# ', cancelled: '✖️ ' } as c
 /** A reply layout (see `layoutReply`) in Discord markdown with buttons; mentions never ping (`allowed_mentions`). */
 export function renderLayout(layout: ReplyLayout): DiscordPayload {
   const lines = layout.header ? headerLines(layout.header) : layout.continuation ? ['-# (continued)'] : [];
-  if (layout.text) lines.push(layout.text);
+  if (layout.text) lines.push(inertText(layout.text));
   if (layout.status === 'working') lines.push(`⏳ *translating…*${layout.progress ? ` · ${layout.progress}` : ''}`);
   else if (layout.status === 'continued') lines.push('-# ⤵ continued below');
   else if (layout.status === 'in-file') lines.push('-# ⤵ the rest is in translation.txt below');
-  for (const line of layout.closing) lines.push(`${CLOSING[line.kind]}${line.text}`);
+  for (const line of layout.closing) lines.push(`${CLOSING[line.kind]}${inertText(line.text)}`);
   const buttons: APIButtonComponent[] = layout.buttons.map((b) => ({
     type: ComponentType.Button, custom_id: b.id, label: b.label, style: b.primary ? ButtonStyle.Primary : ButtonStyle.Secondary,
   }));

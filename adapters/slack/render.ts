@@ -13,6 +13,13 @@ export const TEXT_LIMIT = 2_600;
  */
 export const escapeMrkdwn = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/**
+ * The same for `markdown_text` (chat.startStream / appendStream / stopStream), which is Markdown, not mrkdwn: there
+ * `[label](https://evil)` is a disguised link, so brackets are backslash-escaped too (shown as typed). Per character,
+ * so a streamed delta escapes to what the escaped whole adds.
+ */
+export const escapeMarkdownText = (s: string): string => escapeMrkdwn(s).replace(/[[\]]/g, '\\$&');
+
 /** A file name in inline code: a backtick cannot close the span. */
 const code = (s: string) => `\`${escapeMrkdwn(s).replace(/`/g, 'ˋ')}\``;
 
@@ -28,12 +35,12 @@ const CLOSING: Record<ClosingLine['kind'], (t: string) => string> = {
 };
 
 /** How a reply ended, as the closing line(s). */
-export const closingText = (layout: ReplyLayout): string => layout.closing.map((l) => CLOSING[l.kind](escapeMrkdwn(l.text))).join('\n');
+export const closingText = (layout: ReplyLayout, escape = escapeMrkdwn): string => layout.closing.map((l) => CLOSING[l.kind](escape(l.text))).join('\n');
 
 /** What a message shows before its status and closing lines: the header (or "continued"), then the text. */
-export function bodyText(layout: ReplyLayout, separator: string): string {
+export function bodyText(layout: ReplyLayout, separator: string, escape = escapeMrkdwn): string {
   const top = layout.header ? headerText(layout.header) : layout.continuation ? '_(continued)_' : '';
-  return [top, escapeMrkdwn(layout.text)].filter(Boolean).join(separator);
+  return [top, escape(layout.text)].filter(Boolean).join(separator);
 }
 
 interface Button { type: 'button'; action_id: string; text: { type: 'plain_text'; text: string }; style?: 'primary' }
@@ -47,7 +54,7 @@ export function statusText(layout: ReplyLayout): string {
 }
 
 /** What follows the text: the status line, then how the reply ended. */
-export const endingText = (layout: ReplyLayout): string => [statusText(layout), closingText(layout)].filter(Boolean).join('\n');
+export const endingText = (layout: ReplyLayout, escape = escapeMrkdwn): string => [statusText(layout), closingText(layout, escape)].filter(Boolean).join('\n');
 
 /** The layout's buttons as an actions block (none: undefined). */
 export function actionsBlock(layout: ReplyLayout): object | undefined {

@@ -72,4 +72,15 @@ describe('SlackReplySurface: chat.startStream / stopStream', () => {
     await other.edit(await other.post(open), done);
     expect(args.filter((a) => a.method === 'stopStream').at(-1)).not.toHaveProperty('blocks');
   });
+
+  it('streams model text as inert Markdown: no mention, no disguised link, in every delta and at the end', async () => {
+    const { client, args } = fakeClient();
+    const surface = new SlackReplySurface(client, place, 'job1', new StreamingSupport(), undefined);
+    const handle = await surface.post(open);
+    await surface.edit(handle, { part: 0, text: 'Hi <!channel>, please [re-verify', final: false, continued: false });
+    await surface.edit(handle, { part: 0, text: 'Hi <!channel>, please [re-verify](https://evil.example) & go', final: true, continued: false, outcome: { status: 'done' } });
+    const sent = args.filter((a) => a.method === 'appendStream' || a.method === 'stopStream').map((a) => a.markdown_text as string).join('');
+    expect(sent).toContain('Hi &lt;!channel&gt;, please \\[re-verify\\](https://evil.example) &amp; go');
+    expect(sent).not.toMatch(/(^|[^\\])\[[^\]]*\]\(/);
+  });
 });

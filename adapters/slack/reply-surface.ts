@@ -6,7 +6,7 @@ import type { ChatSurface, ReplyHeader, SpeechFeed } from '../../src/jobs/types.
 import { EditBudgets, type EditBudgetLimits } from '../../src/reply/edit-budget.js';
 import type { ReplyView, WritePriority } from '../../src/reply/types.js';
 import { layoutReply } from '../../src/reply/layout.js';
-import { actionsBlock, bodyText, endingText, escapeMrkdwn, renderMessage, TEXT_LIMIT } from './render.js';
+import { actionsBlock, bodyText, endingText, escapeMarkdownText, renderMessage, TEXT_LIMIT } from './render.js';
 
 /** Where a Slack reply lives: a channel (or DM), in the thread of `threadTs` when given, for `userId`. */
 export interface SlackPlace {
@@ -153,12 +153,12 @@ export class SlackReplySurface implements ChatSurface<string> {
       return;
     }
     // only the text grows: escaping is per character, so the escaped new part is what the escaped whole adds
-    const delta = escapeMrkdwn(view.text.slice(mode.textLen));
+    const delta = escapeMarkdownText(view.text.slice(mode.textLen));
     mode.textLen = Math.max(mode.textLen, view.text.length);
     if (view.final) {
       // the ending as the layout decides it: status and closing lines appended, its buttons (Retry) as blocks
       const layout = layoutReply(view, this.header, this.jobId);
-      const ending = endingText(layout);
+      const ending = endingText(layout, escapeMarkdownText);
       const actions = actionsBlock(layout);
       await this.stopStream(ts, [delta, ending ? `\n\n${ending}` : ''].join(''), actions ? [actions] : []);
     } else if (delta) {
@@ -227,7 +227,7 @@ export class SlackReplySurface implements ChatSurface<string> {
 
   /** What a streamed message shows before its ending: the header on the first part, then the text. */
   private streamText(view: ReplyView): string {
-    return bodyText(layoutReply(view, this.header, this.jobId), '\n\n');
+    return bodyText(layoutReply(view, this.header, this.jobId), '\n\n', escapeMarkdownText);
   }
 
   private async postMessage(body: { text: string; blocks: object[] }): Promise<string> {
