@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import process from 'node:process';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const STAMP = join(ROOT, 'dist', '.build-stamp');
