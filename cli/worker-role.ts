@@ -22,7 +22,8 @@ import { StreamingSupport } from '../adapters/slack/reply-surface.js';
 export async function startWorkerRole(
   config: Config, options: BotOptions, logger: Logger,
 ): Promise<{ queue: QueueWorker; checks: Record<string, HealthCheck> }> {
-  const jobs: Partial<Record<Platform, ChatJobs<never>>> = {};
+  // each platform's jobs take the queued jobs of their platform (ChatJobs narrows the place once, checked)
+  const jobs: Partial<Record<Platform, Pick<ChatJobs<unknown>, 'runQueued' | 'endAbandoned'>>> = {};
   const checks: Record<string, HealthCheck> = {};
   const common: BotOptions = { ...options, services: { ...options.services, checkpointSegments: true } };
   if (config.discord) {
@@ -32,7 +33,7 @@ export async function startWorkerRole(
       throw new TranslateError('STARTUP_FAILED', `(DISCORD_TOKEN was refused by Discord at ${config.discord!.apiUrl}: ${(err as Error).message})`, { cause: err });
     });
     checks.discord = cachedCheck(async (signal) => void (await rest.get(Routes.user(), { signal })));
-    jobs.discord = discordChatJobs({ ...common, apiUrl: config.discord.apiUrl }, rest, logger.child({ platform: 'discord' })) as ChatJobs<never>;
+    jobs.discord = discordChatJobs({ ...common, apiUrl: config.discord.apiUrl }, rest, logger.child({ platform: 'discord' }));
   }
   if (config.slack) {
     const client = new webApi.WebClient(config.slack.botToken, {
@@ -44,7 +45,7 @@ export async function startWorkerRole(
       throw new TranslateError('STARTUP_FAILED', `(SLACK_BOT_TOKEN was refused by Slack: ${why}.)`, { cause: err });
     });
     checks.slack = cachedCheck(async () => void (await client.auth.test()));
-    jobs.slack = slackChatJobs({ ...common, botToken: config.slack.botToken, apiUrl: config.slack.apiUrl }, client, new StreamingSupport(), logger.child({ platform: 'slack' })) as ChatJobs<never>;
+    jobs.slack = slackChatJobs({ ...common, botToken: config.slack.botToken, apiUrl: config.slack.apiUrl }, client, new StreamingSupport(), logger.child({ platform: 'slack' }));
   }
   const queue = await startQueueWorker(config.storeUrl, async (job, { signal }) => {
     const platformJobs = jobs[job.platform];
@@ -52,8 +53,8 @@ export async function startWorkerRole(
       logger.error({ jobId: job.jobId, platform: job.platform }, 'a queued job for a platform this worker has no credentials for: configure it on every worker');
       return;
     }
-    await platformJobs.runQueued(job as never, signal);
+    await platformJobs.runQueued(job, signal);
   }, {
-    concurrency: config.maxConcurrent, logger, onAbandoned: async (job) => jobs[job.platform]?.endAbandoned(job as never), onStalled: () => options.metrics?.jobStalled(), timings: { lockMs: config.queueLockMs, stalledCheckMs: Math.max(1_000, config.queueLockMs / 2), maxStalled: 3 } });
+    concurrency: config.maxConcurrent, logger, onAbandoned: async (job) => jobs[job.platform]?.endAbandoned(job), onStalled: () => options.metrics?.jobStalled(), timings: { lockMs: config.queueLockMs, stalledCheckMs: Math.max(1_000, config.queueLockMs / 2), maxStalled: 3 } });
   return { queue, checks };
 }

@@ -152,7 +152,8 @@ export class ChatJobs<P> {
    * journal entry exists) is continued on the same reply (see `journaledSurface`). `signal` aborts with the queue's
    * reason ('cancel' or 'handback', see `stopError`).
    */
-  async runQueued(queued: QueuedJob<P>, signal: AbortSignal): Promise<ChatJobOutcome> {
+  async runQueued(job: QueuedJob, signal: AbortSignal): Promise<ChatJobOutcome> {
+    const queued = this.ours(job);
     const started = this.registry.start(queued.request, queued.requesterId, queued.request.key, (job) => this.run(job, queued.place, true), queued.jobId);
     if (!started) return { status: 'failed', code: 'INTERNAL', retryable: false };
     const stop = () => started.job.controller.abort(stopError(signal.reason));
@@ -165,12 +166,22 @@ export class ChatJobs<P> {
    * Worker role: a queued job that every worker taking it died on (the queue gave up on it): its reply ends as
    * interrupted, with its text and Retry, so it never stays "translating…".
    */
-  async endAbandoned(queued: QueuedJob<P>): Promise<void> {
+  async endAbandoned(job: QueuedJob): Promise<void> {
+    const queued = this.ours(job);
     const entry = await this.store?.journal.get<P>(queued.jobId);
     const log = this.options.deps.logger;
     log.warn({ jobId: queued.jobId }, 'every worker that took this job stopped: its reply ends as interrupted');
     await endInterrupted(this.store!.journal, entry ?? { ...queued, owner: `queue:${queued.platform}`, messages: [], startedAt: queued.enqueuedAt },
       (e) => this.options.surfaceFor(e.place, e.jobId), () => undefined, log, () => this.clock.now());
+  }
+
+  /**
+   * A job of the shared queue as this platform's: its place was written by this platform's gateway (the one
+   * narrowing of a queued place; a job of another platform is a wiring error, never run with the wrong surface).
+   */
+  private ours(job: QueuedJob): QueuedJob<P> {
+    if (job.platform !== this.options.platform) throw new Error(`a ${job.platform} job was handed to the ${this.options.platform} jobs`);
+    return job as QueuedJob<P>;
   }
 
   /** On start: replies this process left "translating…" (killed, or stopped) end as interrupted, with Retry. */
