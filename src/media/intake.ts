@@ -7,7 +7,7 @@ import { DEFAULT_VIDEO_ENCODING, videoSegments, videoSegmentTokens } from './vid
 import { inspectMedia } from './inspect.js';
 import { bytesOf, openSource, SPILL_ABOVE_BYTES, sweepOrphans, type ReadMedia } from './read-source.js';
 import { blockedAddressReason } from './url-policy.js';
-import { wavAsMeasured } from './wav-as-measured.js';
+import { pcmWavSeconds, wavAsMeasured } from './wav-as-measured.js';
 import { estimateInputTokens, MAX_AUDIO_SECONDS, MAX_INPUT_TOKENS } from './tokens.js';
 import type { IntakeOptions, MediaFormat, MediaInfo, MediaSource, ModelInputPart, PreparedMedia } from './types.js';
 
@@ -82,8 +82,8 @@ async function toAcceptedFormat(info: MediaInfo, input: Input, opts: IntakeOptio
 
 /**
  * Measures the media from its audio, never from a header: Ogg Opus by the in-process decoder (which also converts
- * it, off the main thread), everything else by decoding its first audio stream with ffmpeg. Only without ffmpeg are
- * container durations used. Refuses past the cap (MEDIA_TOO_LONG) and a video without sound (NO_AUDIO_TRACK).
+ * it, off the main thread), integer-PCM WAV by counting its sample bytes, everything else by decoding its first audio
+ * stream with ffmpeg. Only without ffmpeg are container durations used. Refuses past the cap (MEDIA_TOO_LONG) and a video without sound (NO_AUDIO_TRACK).
  */
 async function measure(input: Input, opts: IntakeOptions): Promise<{ info: MediaInfo; converted?: Converted }> {
   const maxSeconds = opts.maxSeconds ?? MAX_AUDIO_SECONDS;
@@ -98,7 +98,12 @@ async function measure(input: Input, opts: IntakeOptions): Promise<{ info: Media
     refuseSilent(durationSecs);
     return { info, converted: { kind: 'audio', format: 'wav', data: wav, transcodedBy: 'opus-decoder', notices: [] } };
   }
-  if (opts.ffmpegPath && info.format !== 'amr') {
+  // integer PCM is measured by counting its sample bytes (what ffmpeg's decode would count), with no process
+  const pcmSeconds = info.format === 'wav' && data ? pcmWavSeconds(data) : undefined;
+  if (pcmSeconds !== undefined) {
+    info.durationSecs = pcmSeconds;
+    refuseSilent(pcmSeconds);
+  } else if (opts.ffmpegPath && info.format !== 'amr') {
     const measured = await measureAudio(opts.ffmpegPath, input.ffmpeg, info.format, maxSeconds, { signal: opts.signal, timeoutMs: opts.ffmpegTimeoutMs });
     info.durationSecs = measured.seconds;
     if (measured.audioStreams > 1) {
