@@ -361,7 +361,7 @@ export class ChatJobs<P> {
     // (and one handed back to the queue stays for the worker that takes it over)
     if (store && !(outcome.status === 'failed' && (outcome.code === 'INTERRUPTED' || outcome.code === 'HANDED_BACK'))) {
       await store.journal.remove(job.id).catch((err: unknown) => log.warn({ err }, 'journal write failed'));
-    }
+    } else store?.journal.release(job.id);
     this.options.metrics?.jobFinished({
       platform: this.options.platform, trigger: request.trigger,
       outcome: outcome.status === 'done' && outcome.from !== 'model' ? 'cached' : outcome.status,

@@ -72,6 +72,26 @@ describe.each(BACKENDS)('job journal on $name', (backend) => {
     expect(await store.journal.list('bot-b')).toEqual([{ ...entry('j1', 'bot-b', 1), messages: ['m1'] }]);
   });
 
+  it("keeps its running jobs' entries in memory for their updates: removed stays removed, released reads the store again", async () => {
+    const store = await backend.open();
+    const other = await store.reopen();
+    const { journal } = store;
+    await journal.put(entry('j1', 'bot-a', 1));
+    for (let i = 0; i < 5; i++) await journal.setView('j1', 'm1', { part: 0, text: `text ${i}` });
+    await journal.addMessage('j1', 'm1');
+    expect(await other.journal.get('j1')).toMatchObject({ messages: ['m1'], views: { m1: { part: 0, text: 'text 4' } } });
+    // removed: a late update does not bring it back
+    await journal.remove('j1');
+    await journal.setView('j1', 'm1', { part: 0, text: 'late' });
+    expect(await other.journal.get('j1')).toBeUndefined();
+    // released (the job ended, the entry stays for another worker): the next update starts from what the store holds
+    await journal.put(entry('j2', 'bot-a', 2));
+    journal.release('j2');
+    await other.journal.addMessage('j2', 'from-other');
+    await journal.addMessage('j2', 'mine');
+    expect((await other.journal.get('j2'))?.messages).toEqual(['from-other', 'mine']);
+  });
+
   it('sees the entries of another process on the same back end', async () => {
     const store = await backend.open();
     const other = await store.reopen();

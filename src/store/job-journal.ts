@@ -49,11 +49,20 @@ export function createJobJournal(keyv: Keyv, idSets: IdSets): JobJournal {
   const read = (jobId: string) => entries.get(jobKey(jobId));
   // the one narrowing of the stored place: an owner's entries were all written by that owner's platform
   const get = async <P>(jobId: string) => (await read(jobId)) as JournalEntry<P> | undefined;
-  const write = (entry: JournalEntry) => entries.set(jobKey(entry.jobId), entry, journalEntryTtlMs(entry, Date.now()));
+  /**
+   * The entries of the jobs this process is running, as last written: the job's own updates (one before every edit
+   * of its reply) modify this copy instead of reading the store first, which halved the store's queries per edit.
+   * `get`/`list` (recovery, a take-over by another worker) still read the store.
+   */
+  const live = new Map<string, JournalEntry>();
+  const write = (entry: JournalEntry) => {
+    live.set(entry.jobId, entry);
+    return entries.set(jobKey(entry.jobId), entry, journalEntryTtlMs(entry, Date.now()));
+  };
   /** A read-modify-write of an existing entry (none: nothing happens), its expiry renewed. */
   const update = (jobId: string, change: (current: JournalEntry) => JournalEntry) =>
     lock.run(jobKey(jobId), async () => {
-      const current = await read(jobId);
+      const current = live.get(jobId) ?? await read(jobId);
       if (current) await write(change(current));
     });
 
@@ -81,11 +90,15 @@ export function createJobJournal(keyv: Keyv, idSets: IdSets): JobJournal {
     },
     async remove(jobId) {
       await lock.run(jobKey(jobId), async () => {
+        live.delete(jobId);
         const previous = await get(jobId);
         if (!previous) return;
         await entries.delete(jobKey(jobId));
         await idSets.remove(ownerKey(previous.owner), jobId);
       });
+    },
+    release(jobId) {
+      live.delete(jobId);
     },
     async list<P>(owner: string) {
       const ids = await idSets.members(ownerKey(owner));

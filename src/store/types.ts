@@ -167,6 +167,11 @@ export interface JobJournal {
   /** Records a side effect that landed (see `JournalEntry.effects`; no-op when the entry is gone). */
   addEffect(jobId: string, effect: string): Promise<void>;
   remove(jobId: string): Promise<void>;
+  /**
+   * This process no longer writes the entry, which stays in the store (an interrupted job for the next start, one
+   * handed back for another worker): the copy it kept for its own updates is dropped.
+   */
+  release(jobId: string): void;
   /** Every entry of `owner`. */
   list<P = unknown>(owner: string): Promise<JournalEntry<P>[]>;
   get<P = unknown>(jobId: string): Promise<JournalEntry<P> | undefined>;
