@@ -35,9 +35,15 @@ const tsx = resolve(import.meta.dirname, '../node_modules/.bin/tsx');
 const POOL = voiceEncoderWorkers() || 2;
 const plan = planTranslation({ to: 'en', from: 'zh' }, { strict: false });
 
-/** The model emulator in a child process; `close` ends it. */
-export async function emulatorChild(options: object): Promise<{ baseUrl: string; close: () => Promise<void> }> {
-  const child: ChildProcess = spawn(tsx, [resolve(import.meta.dirname, 'model-emulator-child.ts'), JSON.stringify({ apiKeys: ['bench'], ...options })], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * The model emulator in a child process; `close` ends it. `nice` starts it (and the process tsx starts) at that CPU
+ * priority, for a bench where it stands in for a remote service that would not share the bot's cores.
+ */
+export async function emulatorChild(options: object, nice = 0): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+  const args = [resolve(import.meta.dirname, 'model-emulator-child.ts'), JSON.stringify({ apiKeys: ['bench'], ...options })];
+  const child: ChildProcess = nice > 0
+    ? spawn('nice', ['-n', String(nice), tsx, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+    : spawn(tsx, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((done, fail) => {
     createInterface({ input: child.stdout! }).once('line', done);
     child.once('exit', (code) => fail(new Error(`the model emulator exited (${code})`)));
