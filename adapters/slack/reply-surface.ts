@@ -87,6 +87,9 @@ const isDm = (channelId: string) => channelId.startsWith('D');
  * posts and edits (chat.postMessage + chat.update with a Cancel button while streaming). A channel the bot cannot
  * post to gets the reply as a DM to the requester instead. The speech is shared into the thread as MP3.
  */
+/** How long uploading the streamed MP3 may take before the note is shared the ordinary way instead. */
+const STAGE_TIMEOUT_MS = 60_000;
+
 export class SlackReplySurface implements ChatSurface<string> {
   readonly maxTextLength = TEXT_LIMIT;
   private header: ReplyHeader | undefined;
@@ -274,7 +277,7 @@ export class SlackReplySurface implements ChatSurface<string> {
     try {
       const { upload_url: url, file_id: id } = await this.client.files.getUploadURLExternal({ filename: 'translation.mp3', length: made.mp3.length });
       if (!url || !id) return undefined;
-      const res = await fetch(url, { method: 'POST', body: made.mp3 });
+      const res = await fetch(url, { method: 'POST', body: made.mp3, signal: AbortSignal.timeout(STAGE_TIMEOUT_MS) });
       return res.ok ? id : undefined;
     } catch {
       return undefined; // shared the ordinary way instead
