@@ -46,41 +46,71 @@ export function encodeWav(samples: Int16Array, sampleRate: number): Buffer {
   return out;
 }
 
-export function parseWav(buf: Buffer): ParsedWav {
-  if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'RIFF' || buf.toString('latin1', 8, 12) !== 'WAVE') {
-    throw new Error('Not a WAV file (no RIFF/WAVE header)');
+/** One chunk of a RIFF/WAVE file: its id, where its body starts, and its declared size (it may pass the end). */
+export interface RiffChunk {
+  id: string;
+  body: number;
+  size: number;
+}
+
+/** Whether `buf` starts as a RIFF/WAVE file. */
+export const isWav = (buf: Buffer): boolean =>
+  buf.length >= 12 && buf.toString('latin1', 0, 4) === 'RIFF' && buf.toString('latin1', 8, 12) === 'WAVE';
+
+/** The chunks of a RIFF/WAVE file in order (odd sizes padded, unknown ids included); none when it is not one. */
+export function* riffChunks(buf: Buffer): Generator<RiffChunk> {
+  if (!isWav(buf)) return;
+  for (let at = 12; at + 8 <= buf.length;) {
+    const size = buf.readUInt32LE(at + 4);
+    yield { id: buf.toString('latin1', at, at + 4), body: at + 8, size };
+    at += 8 + size + (size & 1);
   }
-  let format: { tag: number; channels: number; sampleRate: number; bitsPerSample: number } | undefined;
-  let offset = 12;
-  while (offset + 8 <= buf.length) {
-    const id = buf.toString('latin1', offset, offset + 4);
-    const size = buf.readUInt32LE(offset + 4);
-    const body = offset + 8;
-    if (id === 'fmt ') {
-      if (size < 16 || body + 16 > buf.length) throw new Error('WAV fmt chunk is truncated');
-      let tag = buf.readUInt16LE(body);
-      // WAVE_FORMAT_EXTENSIBLE: the real format tag is the first 2 bytes of the sub-format GUID
-      if (tag === WAVE_FORMAT_EXTENSIBLE && size >= 40 && body + 26 <= buf.length) tag = buf.readUInt16LE(body + 24);
-      format = {
-        tag,
-        channels: buf.readUInt16LE(body + 2),
-        sampleRate: buf.readUInt32LE(body + 4),
-        bitsPerSample: buf.readUInt16LE(body + 14),
-      };
-    } else if (id === 'data') {
+}
+
+/** A `fmt ` chunk's fields (WAVE_FORMAT_EXTENSIBLE read as its sub-format's tag); undefined when truncated. */
+export interface WavFormat {
+  tag: number;
+  channels: number;
+  sampleRate: number;
+  blockAlign: number;
+  bitsPerSample: number;
+}
+
+export function readWavFormat(buf: Buffer, chunk: RiffChunk): WavFormat | undefined {
+  const { body, size } = chunk;
+  if (size < 16 || body + 16 > buf.length) return undefined;
+  let tag = buf.readUInt16LE(body);
+  // WAVE_FORMAT_EXTENSIBLE: the real format tag is the first 2 bytes of the sub-format GUID
+  if (tag === WAVE_FORMAT_EXTENSIBLE) tag = size >= 40 && body + 26 <= buf.length ? buf.readUInt16LE(body + 24) : 0;
+  return {
+    tag,
+    channels: buf.readUInt16LE(body + 2),
+    sampleRate: buf.readUInt32LE(body + 4),
+    blockAlign: buf.readUInt16LE(body + 12),
+    bitsPerSample: buf.readUInt16LE(body + 14),
+  };
+}
+
+export function parseWav(buf: Buffer): ParsedWav {
+  if (!isWav(buf)) throw new Error('Not a WAV file (no RIFF/WAVE header)');
+  let format: WavFormat | undefined;
+  for (const chunk of riffChunks(buf)) {
+    if (chunk.id === 'fmt ') {
+      format = readWavFormat(buf, chunk);
+      if (!format) throw new Error('WAV fmt chunk is truncated');
+    } else if (chunk.id === 'data') {
       if (!format) throw new Error('WAV data chunk comes before its fmt chunk');
       const { tag, channels, sampleRate, bitsPerSample } = format;
       if (tag !== WAVE_FORMAT_PCM) throw new Error(`WAV format ${tag} is not integer PCM`);
       if (channels !== 1 || bitsPerSample !== 16) {
         throw new Error(`WAV is ${channels}-channel ${bitsPerSample}-bit; only mono 16-bit PCM is supported`);
       }
-      const end = Math.min(buf.length, body + size);
-      const count = Math.floor((end - body) / 2);
+      const end = Math.min(buf.length, chunk.body + chunk.size);
+      const count = Math.floor((end - chunk.body) / 2);
       const samples = new Int16Array(count);
-      for (let i = 0; i < count; i++) samples[i] = buf.readInt16LE(body + i * 2);
+      for (let i = 0; i < count; i++) samples[i] = buf.readInt16LE(chunk.body + i * 2);
       return { sampleRate, channels, bitsPerSample, samples };
     }
-    offset = body + size + (size & 1);
   }
   throw new Error(format ? 'WAV file has no data chunk' : 'WAV file has no fmt chunk');
 }

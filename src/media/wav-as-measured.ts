@@ -1,3 +1,5 @@
+import { readWavFormat, riffChunks, type WavFormat } from '../audio/wav.js';
+
 /**
  * A WAV file cut to its declared `data` chunk, so the audio the model receives is exactly the audio that was
  * measured and billed. ffmpeg (and most decoders) read a WAV's `data` chunk for the length its header declares, so
@@ -9,19 +11,13 @@
  * written while streaming, 0xFFFFFFFF) means "to the end". Anything that is not such a file is returned as it is.
  */
 export function wavAsMeasured(data: Buffer): Buffer {
-  if (data.length < 12 || data.toString('latin1', 0, 4) !== 'RIFF' || data.toString('latin1', 8, 12) !== 'WAVE') return data;
-  let at = 12;
-  while (at + 8 <= data.length) {
-    const id = data.toString('latin1', at, at + 4);
-    const size = data.readUInt32LE(at + 4);
-    if (id === 'data') {
-      const end = at + 8 + size;
-      if (end >= data.length) return data;
-      const header = Buffer.from(data.subarray(0, 12));
-      header.writeUInt32LE(end - 8, 4); // the RIFF size of what is kept
-      return Buffer.concat([header, data.subarray(12, end)]);
-    }
-    at += 8 + size + (size & 1);
+  for (const chunk of riffChunks(data)) {
+    if (chunk.id !== 'data') continue;
+    const end = chunk.body + chunk.size;
+    if (end >= data.length) return data;
+    const header = Buffer.from(data.subarray(0, 12));
+    header.writeUInt32LE(end - 8, 4); // the RIFF size of what is kept
+    return Buffer.concat([header, data.subarray(12, end)]);
   }
   return data;
 }
@@ -34,32 +30,19 @@ export function wavAsMeasured(data: Buffer): Buffer {
  * Undefined for anything else (a compressed codec in a WAV, odd fields, no data): ffmpeg measures those.
  */
 export function pcmWavSeconds(data: Buffer): number | undefined {
-  if (data.length < 12 || data.toString('latin1', 0, 4) !== 'RIFF' || data.toString('latin1', 8, 12) !== 'WAVE') return undefined;
-  let fmt: { rate: number; blockAlign: number } | undefined;
-  let at = 12;
-  while (at + 8 <= data.length) {
-    const id = data.toString('latin1', at, at + 4);
-    const size = data.readUInt32LE(at + 4);
-    const body = at + 8;
-    if (id === 'fmt ') {
-      if (size < 16 || body + 16 > data.length) return undefined;
-      let tag = data.readUInt16LE(body);
-      // WAVE_FORMAT_EXTENSIBLE: the real format is the start of the sub-format GUID
-      if (tag === 0xfffe) tag = size >= 40 && body + 26 <= data.length ? data.readUInt16LE(body + 24) : 0;
-      const channels = data.readUInt16LE(body + 2);
-      const rate = data.readUInt32LE(body + 4);
-      const blockAlign = data.readUInt16LE(body + 12);
-      const bits = data.readUInt16LE(body + 14);
-      const sane = tag === 1 && channels >= 1 && channels <= 8 && rate >= 1_000 && rate <= 384_000
-        && [8, 16, 24, 32].includes(bits) && blockAlign === channels * (bits / 8);
+  let fmt: WavFormat | undefined;
+  for (const chunk of riffChunks(data)) {
+    if (chunk.id === 'fmt ') {
+      fmt = readWavFormat(data, chunk);
+      const sane = fmt && fmt.tag === 1 && fmt.channels >= 1 && fmt.channels <= 8 && fmt.sampleRate >= 1_000
+        && fmt.sampleRate <= 384_000 && [8, 16, 24, 32].includes(fmt.bitsPerSample)
+        && fmt.blockAlign === fmt.channels * (fmt.bitsPerSample / 8);
       if (!sane) return undefined;
-      fmt = { rate, blockAlign };
-    } else if (id === 'data') {
+    } else if (chunk.id === 'data') {
       if (!fmt) return undefined;
-      const bytes = Math.min(size, data.length - body);
-      return Math.floor(bytes / fmt.blockAlign) / fmt.rate;
+      const bytes = Math.min(chunk.size, data.length - chunk.body);
+      return Math.floor(bytes / fmt.blockAlign) / fmt.sampleRate;
     }
-    at = body + size + (size & 1);
   }
   return undefined;
 }
